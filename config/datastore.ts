@@ -25,6 +25,8 @@ export interface SecretResource {
 export interface ResourceProblem {
   source: string; // file:line or kind/name
   message: string;
+  /** "error": the resource was rejected (or an older good copy kept); "warning": applied anyway. Absent means error. */
+  severity?: 'error' | 'warning';
 }
 
 export interface Snapshot {
