@@ -173,9 +173,22 @@ export function hashRouterId(nodeName: string): string {
   return `${h[0]}.${h[1]}.${h[2]}.${h[3]}`;
 }
 
-function resolveCommunities(adv: BGPConfigurationResource['prefixAdvertisements'], defs: { name: string; value: string }[]): PrefixAdvertisementModel[] {
-  const byName = new Map(defs.map((d) => [d.name, d.value]));
-  return (adv ?? []).map((a) => ({ cidr: a.cidr.cidr, communities: a.communities.map((c) => byName.get(c) ?? c) }));
+function resolveCommunities(
+  adv: BGPConfigurationResource['prefixAdvertisements'],
+  defs: { name: string; value: string }[],
+  problems: ResourceProblem[],
+): PrefixAdvertisementModel[] {
+  const byName = new Map<string, string>();
+  for (const d of defs) if (!byName.has(d.name)) byName.set(d.name, d.value);
+  return (adv ?? []).map((a) => {
+    const communities: string[] = [];
+    for (const c of a.communities) {
+      const value = c.includes(':') ? c : byName.get(c);
+      if (value === undefined) problems.push({ source: 'BGPConfiguration', message: `prefixAdvertisements for ${a.cidr.cidr}: community ${JSON.stringify(c)} is not defined; skipped`, severity: 'error' });
+      else communities.push(value);
+    }
+    return { cidr: a.cidr.cidr, communities };
+  });
 }
 
 function clusterNode(n: NodeResource, globalAS: number, listenPort: number): ClusterNode {
@@ -267,7 +280,7 @@ export function buildNodeModel(snap: Snapshot, nodeName: string, opts: BuildOpti
     serviceClusterIPs: (global?.serviceClusterIPs ?? []).map((c) => c.cidr),
     serviceExternalIPs: (global?.serviceExternalIPs ?? []).map((c) => c.cidr),
     serviceLoadBalancerIPs: (global?.serviceLoadBalancerIPs ?? []).map((c) => c.cidr),
-    prefixAdvertisements: resolveCommunities(advSource?.prefixAdvertisements, communityDefs),
+    prefixAdvertisements: resolveCommunities(advSource?.prefixAdvertisements, communityDefs, problems),
     ignoredInterfaces: mine?.ignoredInterfaces ?? global?.ignoredInterfaces ?? [],
     meshEnabled: global?.nodeToNodeMeshEnabled ?? true,
     ipPools: [...r.IPPool.values()].sort((a, b) => (a.name < b.name ? -1 : 1)).map(poolModel),

@@ -300,8 +300,10 @@ function validateBGPConfiguration(c: Checker, name: string, spec: Record<string,
       c.unknown(p, m, ['cidr', 'communities']);
       const cidr = c.field(() => v.cidr(`${p}.cidr`, m.cidr, { network: true, allowBare: true }));
       const comms = (c.field(() => v.list(`${p}.communities`, m.communities ?? [])) ?? []).map((x, j) => {
-        // A community is a value ("65000:100") or the name of one defined in spec.communities.
+        // A community is a value ("65000:100") or the name of one defined in spec.communities;
+        // a node.<name> configuration may also name one defined in "default".
         if (typeof x === 'string' && names.has(x)) return x;
+        if (typeof x === 'string' && !x.includes(':') && name.startsWith('node.')) return c.field(() => v.resourceName(`${p}.communities[${j}]`, x));
         return c.field(() => v.community(`${p}.communities[${j}]`, x));
       });
       if (cidr && comms.every((x) => x !== undefined)) cfg.prefixAdvertisements!.push({ cidr, communities: comms as string[] });
