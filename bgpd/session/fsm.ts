@@ -22,13 +22,13 @@ export interface NotificationSpec {
 /** §8.1 events, named as in the RFC; the number is the RFC's event number. */
 export type FsmEvent =
   | { type: 'ManualStart' } // 1
-  | { type: 'ManualStop' } // 2
+  | { type: 'ManualStop'; notification?: NotificationSpec } // 2 (a Cease with an RFC 9003 message may be given)
   | { type: 'AutomaticStart' } // 3
   | { type: 'ManualStart_with_PassiveTcpEstablishment' } // 4
   | { type: 'AutomaticStart_with_PassiveTcpEstablishment' } // 5
   | { type: 'AutomaticStart_with_DampPeerOscillations' } // 6
   | { type: 'AutomaticStart_with_DampPeerOscillations_and_PassiveTcpEstablishment' } // 7
-  | { type: 'AutomaticStop' } // 8
+  | { type: 'AutomaticStop'; notification?: NotificationSpec } // 8
   | { type: 'ConnectRetryTimer_Expires' } // 9
   | { type: 'HoldTimer_Expires' } // 10
   | { type: 'KeepaliveTimer_Expires' } // 11
@@ -255,9 +255,9 @@ function connectOrActive(s: FsmState, e: FsmEvent): Transition {
 function openSent(s: FsmState, e: FsmEvent): Transition {
   switch (e.type) {
     case 'ManualStop':
-      return down(s, [cease(CEASE.AdministrativeShutdown)], 0);
+      return down(s, [e.notification ? notify(e.notification) : cease(CEASE.AdministrativeShutdown)], 0);
     case 'AutomaticStop':
-      return down(s, [cease(CEASE.AdministrativeShutdown)], s.connectRetryCounter + 1);
+      return down(s, [e.notification ? notify(e.notification) : cease(CEASE.AdministrativeShutdown)], s.connectRetryCounter + 1);
     case 'HoldTimer_Expires':
       return down(s, [holdExpired], s.connectRetryCounter + 1);
     case 'TcpConnection_Valid':
@@ -293,9 +293,9 @@ function openSent(s: FsmState, e: FsmEvent): Transition {
 function openConfirm(s: FsmState, e: FsmEvent): Transition {
   switch (e.type) {
     case 'ManualStop':
-      return down(s, [cease(CEASE.AdministrativeShutdown)], 0);
+      return down(s, [e.notification ? notify(e.notification) : cease(CEASE.AdministrativeShutdown)], 0);
     case 'AutomaticStop':
-      return down(s, [cease(CEASE.AdministrativeShutdown)], s.connectRetryCounter + 1);
+      return down(s, [e.notification ? notify(e.notification) : cease(CEASE.AdministrativeShutdown)], s.connectRetryCounter + 1);
     case 'HoldTimer_Expires':
       return down(s, [holdExpired], s.connectRetryCounter + 1);
     case 'KeepaliveTimer_Expires':
@@ -327,9 +327,9 @@ function openConfirm(s: FsmState, e: FsmEvent): Transition {
 function established(s: FsmState, e: FsmEvent): Transition {
   switch (e.type) {
     case 'ManualStop':
-      return down(s, [cease(CEASE.AdministrativeShutdown)], 0);
+      return down(s, [e.notification ? notify(e.notification) : cease(CEASE.AdministrativeShutdown)], 0);
     case 'AutomaticStop':
-      return down(s, [cease(CEASE.AdministrativeShutdown)], s.connectRetryCounter + 1);
+      return down(s, [e.notification ? notify(e.notification) : cease(CEASE.AdministrativeShutdown)], s.connectRetryCounter + 1);
     case 'HoldTimer_Expires':
       return down(s, [holdExpired], s.connectRetryCounter + 1);
     case 'KeepaliveTimer_Expires':

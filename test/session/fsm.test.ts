@@ -136,6 +136,13 @@ describe('FSM: the paths the RFC spells out', () => {
     expect(types(t)).toContain('StartConnectRetryTimer');
   });
 
+  it('ManualStop carries a given Cease (RFC 9003 shutdown communication)', () => {
+    const n = { code: 6, subcode: 2, data: Buffer.from([3, 0x62, 0x79, 0x65]) };
+    const t = transition(at('Established'), { type: 'ManualStop', notification: n });
+    expect(t.actions[0]).toEqual({ type: 'SendNotification', notification: n });
+    expect(transition(at('OpenSent'), { type: 'ManualStop' }).actions[0]).toEqual({ type: 'SendNotification', notification: { code: 6, subcode: 2 } });
+  });
+
   it('an unwanted connection in Idle is dropped', () => {
     expect(types(transition(at('Idle'), { type: 'TcpConnectionConfirmed' }))).toEqual(['DropTcp']);
   });
