@@ -1,0 +1,263 @@
+// Devices under test for the ingest benchmark: how to start each daemon as a plain eBGP receiver
+// (import everything, export nothing, never touch the kernel) and how to ask it how many routes its
+// RIB holds. One small driver per daemon behind the `Dut` interface, so a new one plugs in easily.
+import { execFile } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { createConnection, type Socket } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import type { Topology } from '../../helpers/netns.js';
+import { startBird, startFrr, startGobgp } from '../../wire/interop/daemons.js';
+
+const run = promisify(execFile);
+
+/** The eBGP session the DUT must open to the feeder. */
+export interface DutSession {
+  localAddr: string;
+  localAs: number;
+  peerAddr: string;
+  peerAs: number;
+}
+
+export interface RunningDut {
+  pid: number;
+  /** Routes from the feeder its RIB holds now. */
+  routes(): Promise<number>;
+  /** How often routes() may be asked without loading the machine (ms). */
+  pollMs: number;
+  close(): void;
+}
+
+export interface Dut {
+  name: string;
+  /** Why it cannot run here (not installed, not built), or null when it can. */
+  unavailable(): string | null;
+  start(topo: Topology, ns: string, s: DutSession): Promise<RunningDut>;
+}
+
+/**
+ * A client of BIRD's control protocol on one long-lived connection (cheap enough to poll every few
+ * milliseconds): sends a command, collects the reply up to its final `NNNN ` line.
+ */
+export class BirdControl {
+  #sock: Socket;
+  #buf = '';
+  #waiter: { resolve: (reply: string) => void; reject: (err: Error) => void } | null = null;
+
+  private constructor(sock: Socket) {
+    this.#sock = sock;
+    sock.setEncoding('utf8');
+    sock.on('data', (d: string) => {
+      this.#buf += d;
+      this.#deliver();
+    });
+    sock.on('error', (err) => this.#fail(err));
+    sock.on('close', () => this.#fail(new Error('control socket closed')));
+  }
+
+  static async connect(path: string): Promise<BirdControl> {
+    const sock = createConnection(path);
+    await new Promise<void>((resolve, reject) => {
+      sock.once('connect', resolve);
+      sock.once('error', reject);
+    });
+    const c = new BirdControl(sock);
+    await c.#reply(); // the "0001 ... ready." greeting
+    return c;
+  }
+
+  /** A reply ends with its first line whose 4-digit code is followed by a space (BIRD doc/reply_codes). */
+  #deliver(): void {
+    const m = /(^|\n)\d{4} [^\n]*\n/.exec(this.#buf);
+    if (!m || !this.#waiter) return;
+    const end = m.index + m[0].length;
+    const reply = this.#buf.slice(0, end);
+    this.#buf = this.#buf.slice(end);
+    const w = this.#waiter;
+    this.#waiter = null;
+    w.resolve(reply);
+  }
+
+  #fail(err: Error): void {
+    const w = this.#waiter;
+    this.#waiter = null;
+    w?.reject(err);
+  }
+
+  #reply(): Promise<string> {
+    return new Promise((resolve, reject) => {
+      this.#waiter = { resolve, reject };
+      this.#deliver();
+    });
+  }
+
+  async command(cmd: string): Promise<string> {
+    const r = this.#reply();
+    this.#sock.write(`${cmd}\n`);
+    return r;
+  }
+
+  close(): void {
+    this.#sock.destroy();
+  }
+}
+
+// -------------------------------------------------------------------------------------------- drivers
+
+function installed(cmd: string): boolean {
+  return ['/usr/bin', '/usr/sbin', '/usr/lib/frr'].some((d) => existsSync(join(d, cmd)));
+}
+
+export const bird2: Dut = {
+  name: 'bird2',
+  unavailable: () => (installed('bird') ? null : 'bird2 not installed'),
+  async start(topo, ns, s) {
+    const bird = await startBird(topo, ns, 'dut', `
+router id ${s.localAddr};
+protocol device {}
+protocol bgp feeder {
+  local ${s.localAddr} as ${s.localAs}; neighbor ${s.peerAddr} as ${s.peerAs};
+  ipv4 { import all; export none; };
+}
+`);
+    const ctl = await BirdControl.connect(bird.socket);
+    return {
+      pid: bird.proc.pid!,
+      pollMs: 5,
+      // The protocol's import counter: O(1) in BIRD, unlike `show route count` which walks the table.
+      async routes() {
+        const m = /Routes:\s+(\d+) imported/.exec(await ctl.command('show protocols all feeder'));
+        return m ? Number(m[1]) : 0;
+      },
+      close: () => ctl.close(),
+    };
+  },
+};
+
+export const frr: Dut = {
+  name: 'frr',
+  unavailable: () => (installed('bgpd') ? null : 'frr not installed'),
+  async start(topo, ns, s) {
+    const f = await startFrr(topo, ns, 'dut', `frr defaults traditional
+hostname dut
+router bgp ${s.localAs}
+ bgp router-id ${s.localAddr}
+ no bgp ebgp-requires-policy
+ neighbor ${s.peerAddr} remote-as ${s.peerAs}
+ neighbor ${s.peerAddr} timers connect 1
+ address-family ipv4 unicast
+  neighbor ${s.peerAddr} activate
+ exit-address-family
+!
+`);
+    return {
+      pid: f.proc.pid!,
+      pollMs: 100,
+      async routes() {
+        const { stdout } = await run('ip', [
+          'netns', 'exec', ns, 'vtysh', '--vty_socket', f.vtyDir, '-d', 'bgpd', '-c', 'show bgp ipv4 unicast summary json',
+        ]);
+        const j = JSON.parse(stdout) as { peers?: Record<string, { pfxRcd?: number }> };
+        return j.peers?.[s.peerAddr]?.pfxRcd ?? 0;
+      },
+      close: () => undefined,
+    };
+  },
+};
+
+export const gobgp: Dut = {
+  name: 'gobgp',
+  unavailable: () => (installed('gobgpd') ? null : 'gobgpd not installed'),
+  async start(topo, ns, s) {
+    const g = await startGobgp(topo, ns, 'dut', `[global.config]
+  as = ${s.localAs}
+  router-id = "${s.localAddr}"
+[[neighbors]]
+  [neighbors.config]
+    neighbor-address = "${s.peerAddr}"
+    peer-as = ${s.peerAs}
+  [neighbors.timers.config]
+    connect-retry = 1
+  [[neighbors.afi-safis]]
+    [neighbors.afi-safis.config]
+      afi-safi-name = "ipv4-unicast"
+`);
+    return {
+      pid: g.proc.pid!,
+      pollMs: 100,
+      async routes() {
+        const { stdout } = await run('ip', [
+          'netns', 'exec', ns, 'gobgp', '-u', '127.0.0.1', '-p', '50051', 'global', 'rib', 'summary', '-a', 'ipv4',
+        ]);
+        const m = /Destination:\s*(\d+)/.exec(stdout);
+        return m ? Number(m[1]) : 0;
+      },
+      close: () => undefined,
+    };
+  },
+};
+
+/** The repository root, from either the .ts source or its build under dist/. */
+export function repoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
+  return dir;
+}
+
+/** Our daemon, built to dist/bgpd/main.js, configured from a Calico YAML file, no kernel writes. */
+export const ours: Dut = {
+  name: 'ours',
+  unavailable: () => (existsSync(join(repoRoot(), 'dist', 'bgpd', 'main.js')) ? null : 'not built yet'),
+  async start(topo, ns, s) {
+    const config = topo.file('ours.yaml');
+    writeFileSync(config, `apiVersion: projectcalico.org/v3
+kind: BGPConfiguration
+metadata:
+  name: default
+spec:
+  nodeToNodeMeshEnabled: false
+  asNumber: ${s.localAs}
+---
+apiVersion: projectcalico.org/v3
+kind: Node
+metadata:
+  name: dut
+spec:
+  bgp:
+    ipv4Address: ${s.localAddr}/24
+    asNumber: ${s.localAs}
+---
+apiVersion: projectcalico.org/v3
+kind: BGPPeer
+metadata:
+  name: feeder
+spec:
+  peerIP: ${s.peerAddr}
+  asNumber: ${s.peerAs}
+`);
+    const socket = topo.file('ours.ctl');
+    const proc = topo.spawn(ns, process.execPath, [
+      join(repoRoot(), 'dist', 'bgpd', 'main.js'), '--config', config, '--node', 'dut', '--no-fib', '--socket', socket,
+    ]);
+    let log = '';
+    proc.stderr?.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
+    const deadline = Date.now() + 20_000;
+    while (!existsSync(socket)) {
+      if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`our daemon did not start: ${log}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const ctl = await BirdControl.connect(socket);
+    return {
+      pid: proc.pid!,
+      pollMs: 5,
+      async routes() {
+        const m = /(\d+) of \d+ routes/.exec(await ctl.command('show route count'));
+        return m ? Number(m[1]) : 0;
+      },
+      close: () => ctl.close(),
+    };
+  },
+};
+
+export const allDuts: Dut[] = [bird2, frr, gobgp, ours];

@@ -1,0 +1,82 @@
+// Starts the feeder speaker (speaker.ts) as its own process inside a namespace and follows its
+// events. From dist/ it runs the compiled speaker.js; from the TypeScript sources (vitest) it
+// transpiles speaker.ts once into the topology's scratch directory — the speaker imports only Node.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Topology } from '../../helpers/netns.js';
+import type { FeedMode } from './speaker.js';
+
+export interface FeederOptions {
+  listen: string;
+  port?: number;
+  n: number;
+  mode: FeedMode;
+  localAs: number;
+  routerId: string;
+  nextHop: string;
+}
+
+export interface Feeder {
+  pid: number;
+  /** Epoch ms at which the session reached Established (feeder side). */
+  established: Promise<number>;
+  /** Epoch ms at which the last UPDATE byte was handed to the kernel. */
+  sent: Promise<{ at: number; bytes: number; updates: number }>;
+}
+
+async function speakerScript(topo: Topology): Promise<string> {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const compiled = join(here, 'speaker.js');
+  if (existsSync(compiled)) return compiled;
+  const ts = (await import('typescript')).default;
+  const out = ts.transpileModule(readFileSync(join(here, 'speaker.ts'), 'utf8'), {
+    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+  });
+  const file = topo.file('speaker.mjs');
+  writeFileSync(file, out.outputText);
+  return file;
+}
+
+export async function startFeeder(topo: Topology, ns: string, o: FeederOptions): Promise<Feeder> {
+  const script = await speakerScript(topo);
+  const proc = topo.spawn(ns, process.execPath, [
+    script, '--listen', o.listen, '--port', String(o.port ?? 179), '--n', String(o.n), '--mode', o.mode,
+    '--as', String(o.localAs), '--router-id', o.routerId, '--next-hop', o.nextHop,
+  ]);
+  const events: Record<string, unknown>[] = [];
+  const waiters: { event: string; resolve: (e: Record<string, unknown>) => void; reject: (e: Error) => void }[] = [];
+  let err = '';
+  const fail = (why: string): void => {
+    for (const w of waiters.splice(0)) w.reject(new Error(`feeder: ${why}`));
+  };
+  let partial = '';
+  proc.stdout?.on('data', (d: Buffer) => {
+    partial += d.toString();
+    const lines = partial.split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
+      const e = JSON.parse(line) as Record<string, unknown>;
+      events.push(e);
+      if (e.event === 'error') fail(String(e.message));
+      for (const w of waiters.filter((x) => x.event === e.event)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(e);
+      }
+    }
+  });
+  proc.stderr?.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
+  proc.on('exit', (code) => fail(`exited with ${code}: ${err}`));
+  const next = (event: string): Promise<Record<string, unknown>> => {
+    const seen = events.find((e) => e.event === event);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => waiters.push({ event, resolve, reject }));
+  };
+  await next('listening');
+  const established = next('established').then((e) => Number(e.at));
+  const sent = next('sent').then((e) => ({ at: Number(e.at), bytes: Number(e.bytes), updates: Number(e.updates) }));
+  // Whoever does not await these must not see an unhandled rejection when the feeder is killed.
+  established.catch(() => undefined);
+  sent.catch(() => undefined);
+  return { pid: proc.pid!, established, sent };
+}

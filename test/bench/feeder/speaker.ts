@@ -1,0 +1,202 @@
+// The ingest-benchmark FEEDER: a minimal passive eBGP speaker. It pre-encodes N IPv4 /24 UPDATEs,
+// waits for the device under test to connect, completes the OPEN/KEEPALIVE exchange (RFC 4271 §8)
+// and then writes every UPDATE as fast as TCP takes them, so the feeder is never the bottleneck.
+//
+// It builds its bytes by hand and imports nothing but Node: it runs as its own process inside a
+// network namespace (`ip netns exec NS node speaker.js ...`), straight from dist/ or transpiled on the
+// fly by the feeder test, and it must not depend on the codec whose daemon it measures.
+//
+// Prints one JSON line per event on stdout: {"event":"listening"}, {"event":"established","at":ms},
+// {"event":"sent","at":ms,"bytes":n,"updates":n}, {"event":"error","message":...}. `at` is epoch
+// milliseconds with sub-millisecond precision, comparable across processes on one machine.
+import { createServer, type Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+
+export type FeedMode = 'packed' | 'unique';
+
+export interface FeedOptions {
+  /** How many distinct IPv4 /24 prefixes to announce, from `firstPrefix` upwards. */
+  n: number;
+  /** packed: full 4096-byte UPDATEs sharing one attribute set; unique: one prefix per UPDATE, each with
+   * its own AS path and community. */
+  mode: FeedMode;
+  localAs: number;
+  routerId: string;
+  nextHop: string;
+  firstPrefix?: string;
+}
+
+const MARKER = Buffer.alloc(16, 0xff);
+const MAX_LEN = 4096;
+
+function ipv4(text: string): number {
+  const p = text.split('.').map(Number);
+  if (p.length !== 4 || p.some((x) => !(x >= 0 && x <= 255))) throw new Error(`not an IPv4 address: ${text}`);
+  return ((p[0] << 24) | (p[1] << 16) | (p[2] << 8) | p[3]) >>> 0;
+}
+
+/** The path attributes of one route: ORIGIN IGP, AS_PATH (4-octet AS numbers), NEXT_HOP, COMMUNITY. */
+function attributes(asns: number[], nextHop: number, community: number | null): Buffer {
+  const asPathLen = 2 + 4 * asns.length;
+  const len = 4 + 3 + asPathLen + 7 + (community === null ? 0 : 7);
+  const b = Buffer.alloc(len);
+  let o = 0;
+  o = b.writeUInt8(0x40, o); o = b.writeUInt8(1, o); o = b.writeUInt8(1, o); o = b.writeUInt8(0, o); // ORIGIN IGP
+  o = b.writeUInt8(0x40, o); o = b.writeUInt8(2, o); o = b.writeUInt8(asPathLen, o); // AS_PATH
+  o = b.writeUInt8(2, o); o = b.writeUInt8(asns.length, o); // AS_SEQUENCE
+  for (const a of asns) o = b.writeUInt32BE(a, o);
+  o = b.writeUInt8(0x40, o); o = b.writeUInt8(3, o); o = b.writeUInt8(4, o); o = b.writeUInt32BE(nextHop, o);
+  if (community !== null) {
+    o = b.writeUInt8(0xc0, o); o = b.writeUInt8(8, o); o = b.writeUInt8(4, o); o = b.writeUInt32BE(community, o);
+  }
+  return b;
+}
+
+function update(attrs: Buffer, prefixes: number[]): Buffer {
+  const len = 19 + 2 + 2 + attrs.length + 4 * prefixes.length;
+  const b = Buffer.alloc(len);
+  MARKER.copy(b, 0);
+  b.writeUInt16BE(len, 16);
+  b[18] = 2;
+  b.writeUInt16BE(0, 19); // no withdrawn routes
+  b.writeUInt16BE(attrs.length, 21);
+  attrs.copy(b, 23);
+  let o = 23 + attrs.length;
+  for (const p of prefixes) {
+    b[o++] = 24;
+    b[o++] = p >>> 24;
+    b[o++] = (p >>> 16) & 0xff;
+    b[o++] = (p >>> 8) & 0xff;
+  }
+  return b;
+}
+
+/** Every UPDATE of a feed, concatenated; also how many UPDATEs that is. */
+export function encodeFeed(opts: FeedOptions): { bytes: Buffer; updates: number } {
+  const first = ipv4(opts.firstPrefix ?? '20.0.0.0');
+  const nh = ipv4(opts.nextHop);
+  const prefixAt = (i: number): number => (first + i * 256) >>> 0;
+  const chunks: Buffer[] = [];
+  if (opts.mode === 'packed') {
+    const attrs = attributes([opts.localAs], nh, null);
+    const perUpdate = Math.floor((MAX_LEN - 23 - attrs.length) / 4);
+    for (let i = 0; i < opts.n; i += perUpdate) {
+      const batch: number[] = [];
+      for (let j = i; j < Math.min(opts.n, i + perUpdate); j++) batch.push(prefixAt(j));
+      chunks.push(update(attrs, batch));
+    }
+  } else {
+    for (let i = 0; i < opts.n; i++) {
+      // Own AS path and community per route, so no two routes share an attribute set.
+      const attrs = attributes([opts.localAs, 100_000 + i], nh, (((1 + (i >>> 16)) << 16) | (i & 0xffff)) >>> 0);
+      chunks.push(update(attrs, [prefixAt(i)]));
+    }
+  }
+  return { bytes: Buffer.concat(chunks), updates: chunks.length };
+}
+
+function openMessage(localAs: number, routerId: number, holdTime: number): Buffer {
+  const caps = Buffer.from([
+    2, 6, 1, 4, 0, 1, 0, 1, // multiprotocol IPv4 unicast (RFC 4760)
+    2, 6, 65, 4, 0, 0, 0, 0, // 4-octet AS (RFC 6793), filled below
+  ]);
+  caps.writeUInt32BE(localAs, 12);
+  const len = 29 + caps.length;
+  const b = Buffer.alloc(len);
+  MARKER.copy(b, 0);
+  b.writeUInt16BE(len, 16);
+  b[18] = 1;
+  b[19] = 4;
+  b.writeUInt16BE(localAs > 0xffff ? 23456 : localAs, 20);
+  b.writeUInt16BE(holdTime, 22);
+  b.writeUInt32BE(routerId, 24);
+  b[28] = caps.length;
+  caps.copy(b, 29);
+  return b;
+}
+
+const KEEPALIVE = Buffer.concat([MARKER, Buffer.from([0, 19, 4])]);
+
+const now = (): number => performance.timeOrigin + performance.now();
+
+function emit(event: Record<string, unknown>): void {
+  process.stdout.write(`${JSON.stringify(event)}\n`);
+}
+
+/**
+ * Serve one feed to the first peer that connects, then keep the session up (keepalives, reading and
+ * discarding whatever the peer sends) until the process is killed.
+ */
+export function serve(opts: FeedOptions & { listen: string; port: number }): void {
+  const feed = encodeFeed(opts);
+  const open = openMessage(opts.localAs, ipv4(opts.routerId), 90);
+  let served = false;
+  const server = createServer((sock: Socket) => {
+    if (served) {
+      sock.destroy();
+      return;
+    }
+    served = true;
+    sock.setNoDelay(true);
+    sock.write(open);
+    let inbound = Buffer.alloc(0);
+    let state: 'open-sent' | 'open-confirm' | 'established' = 'open-sent';
+    let holdTime = 90;
+    sock.on('data', (chunk: Buffer) => {
+      if (state === 'established') return; // the peer's updates and keepalives are not ours to read
+      inbound = Buffer.concat([inbound, chunk]);
+      while (inbound.length >= 19) {
+        const len = inbound.readUInt16BE(16);
+        if (inbound.length < len) break;
+        const type = inbound[18];
+        const msg = inbound.subarray(0, len);
+        inbound = inbound.subarray(len);
+        if (type === 3) {
+          emit({ event: 'error', message: `NOTIFICATION ${msg[19]}/${msg[20]} from the peer` });
+          process.exit(1);
+        }
+        if (type === 1 && state === 'open-sent') {
+          // RFC 4271 §4.2: the smaller hold time wins; keepalives at a third of it.
+          holdTime = Math.min(90, msg.readUInt16BE(22));
+          sock.write(KEEPALIVE);
+          state = 'open-confirm';
+        } else if (type === 4 && state === 'open-confirm') {
+          state = 'established';
+          emit({ event: 'established', at: now() });
+          sock.write(feed.bytes, () => emit({ event: 'sent', at: now(), bytes: feed.bytes.length, updates: feed.updates }));
+          if (holdTime > 0) setInterval(() => sock.write(KEEPALIVE), (holdTime * 1000) / 3).unref();
+          return;
+        }
+      }
+    });
+    sock.on('error', (err) => emit({ event: 'error', message: err.message }));
+    sock.on('close', () => emit({ event: 'closed', at: now() }));
+  });
+  server.listen(opts.port, opts.listen, () => emit({ event: 'listening', updates: feed.updates, bytes: feed.bytes.length }));
+}
+
+function arg(name: string, fallback?: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  const v = i >= 0 ? process.argv[i + 1] : fallback;
+  if (v === undefined) throw new Error(`--${name} is required`);
+  return v;
+}
+
+// Run as a program (not when imported by the harness for its types or encodeFeed).
+if (process.argv[1] && /speaker\.m?js$/.test(process.argv[1])) {
+  try {
+    serve({
+      listen: arg('listen'),
+      port: Number(arg('port', '179')),
+      n: Number(arg('n')),
+      mode: arg('mode', 'packed') as FeedMode,
+      localAs: Number(arg('as')),
+      routerId: arg('router-id'),
+      nextHop: arg('next-hop'),
+      firstPrefix: arg('first-prefix', '20.0.0.0'),
+    });
+  } catch (err) {
+    emit({ event: 'error', message: String(err) });
+    process.exit(2);
+  }
+}
