@@ -167,10 +167,14 @@ function resolvePassword(ref: SecretKeyRef | undefined, what: string, snap: Snap
   return value;
 }
 
-/** CALICO_ROUTER_ID=hash: a stable IPv4-shaped id from the node name (first 4 octets of SHA-256). */
+/**
+ * CALICO_ROUTER_ID=hash, as confd computes it: the first 4 octets of SHA-256(node name), with a
+ * first octet above 223 lowered by 32 to stay out of the multicast and reserved ranges.
+ */
 export function hashRouterId(nodeName: string): string {
   const h = createHash('sha256').update(nodeName).digest();
-  return `${h[0]}.${h[1]}.${h[2]}.${h[3]}`;
+  const first = h[0] > 223 ? h[0] - 32 : h[0];
+  return `${first}.${h[1]}.${h[2]}.${h[3]}`;
 }
 
 function resolveCommunities(

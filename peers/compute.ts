@@ -150,7 +150,9 @@ class Planner {
     const own = this.ownAddr(t.family);
     // confd writes IPv4 peers only when this node has IPv4 (and IPv6 likewise), never itself.
     if (!own || t.address === own) return;
-    const localAS = p.localASNumber ?? m.asNumber;
+    // On the reverse side of a peering, localASNumber belongs to the other end: it is the AS
+    // that end presents (the target's), while this node presents its own.
+    const localAS = reverse ? m.asNumber : (p.localASNumber ?? m.asNumber);
     const s: DesiredSession = {
       name: protocolName(type === 'global' ? 'Global' : 'Node', t.address, t.port),
       type,
@@ -206,7 +208,7 @@ class Planner {
         for (const family of [4, 6] as const) {
           const ip = nodeAddr(n, family);
           if (!ip) continue;
-          const t: Target = { family, address: ip, asNumber: n.asNumber, node: n, ...(n.listenPort !== DEFAULT_PORT ? { port: n.listenPort } : {}) };
+          const t: Target = { family, address: ip, asNumber: p.localASNumber ?? n.asNumber, node: n, ...(n.listenPort !== DEFAULT_PORT ? { port: n.listenPort } : {}) };
           this.peering(p, t, 'node', `BGPPeer/${p.name} (reverse)`, true);
         }
       }
