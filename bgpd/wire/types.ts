@@ -123,6 +123,12 @@ export interface UpdateMessage {
   attrErrors?: AttrErrorNote[];
   /** RFC 7606 §2: every NLRI in this update (all families) must be handled as withdrawn. */
   treatAsWithdraw?: boolean;
+  /**
+   * Set only when decoding was asked for it ({ attrKey: true }): a copy of the raw bytes of every
+   * path attribute except MP_REACH_NLRI / MP_UNREACH_NLRI, in received order. Equal keys from one
+   * session mean equal attributes (apart from the MP next hop), so the RIB can intern on it.
+   */
+  attrKey?: Buffer;
 }
 
 export interface NotificationMessage {

@@ -1,0 +1,87 @@
+// UPDATE message body (RFC 4271 §4.3): withdrawn routes, path attributes, NLRI. Decoding applies the
+// RFC 7606 rules that need the whole message (lengths §4/§5, missing mandatory attributes §3(d)),
+// leaving per-attribute rules to the attribute table. End-of-RIB (RFC 4724 §2) is built and
+// recognised here too.
+import { decodeAttributes, encodeAttributes } from './attrs/index.js';
+import { ATTR, UPDATE_ERR } from './constants.js';
+import { encodeError, updateError } from './errors.js';
+import { decodeNlri, nlriWireSize, writeNlri } from './nlri.js';
+import { emptyPrefixList } from './prefix.js';
+import { AFI, SAFI, type Afi, type AttrErrorNote, type CodecContext, type Safi, type UpdateMessage } from './types.js';
+
+export interface DecodeOptions {
+  /** Fill UpdateMessage.attrKey with a copy of the raw non-MP attribute bytes. */
+  attrKey?: boolean;
+}
+
+const invalidNetwork = (why: string) => updateError('update-invalid-network-field', UPDATE_ERR.INVALID_NETWORK_FIELD, why);
+
+/** Decode an UPDATE body buf[start, end). */
+export function decodeUpdate(buf: Buffer, start: number, end: number, ctx: CodecContext, opts: DecodeOptions = {}): UpdateMessage {
+  // RFC 7606 §5.3 / RFC 4271 §6.3: the two length fields must fit the message, else reset.
+  if (end - start < 4) throw updateError('update-malformed-lengths', UPDATE_ERR.MALFORMED_ATTRIBUTE_LIST, 'UPDATE shorter than its length fields');
+  const wlen = (buf[start] << 8) | buf[start + 1];
+  const ws = start + 2;
+  if (ws + wlen + 2 > end) throw updateError('update-malformed-lengths', UPDATE_ERR.MALFORMED_ATTRIBUTE_LIST, `withdrawn routes length ${wlen} overruns the message`);
+  const alen = (buf[ws + wlen] << 8) | buf[ws + wlen + 1];
+  const as = ws + wlen + 2;
+  if (as + alen > end) throw updateError('update-malformed-lengths', UPDATE_ERR.MALFORMED_ATTRIBUTE_LIST, `total path attribute length ${alen} overruns the message`);
+  const withdrawn = decodeNlri(buf, ws, ws + wlen, AFI.IPv4, ctx.addPath.ipv4, (why) => invalidNetwork(`withdrawn routes: ${why}`));
+  const dec = decodeAttributes(buf, as, as + alen, ctx, opts.attrKey === true);
+  const nlri = decodeNlri(buf, as + alen, end, AFI.IPv4, ctx.addPath.ipv4, (why) => invalidNetwork(`NLRI: ${why}`));
+  const a = dec.attrs;
+  const notes = dec.notes;
+  let taw = dec.treatAsWithdraw;
+  // RFC 7606 §3(d): a missing well-known mandatory attribute, when there is NLRI to carry it, is
+  // treat-as-withdraw. NEXT_HOP is mandatory only for the NLRI field (RFC 4760 §3).
+  if (nlri.count > 0 || (a.mpReach && a.mpReach.nlri.count > 0)) {
+    const missing = (type: number, present: boolean, name: string): void => {
+      if (present || notes.some((n) => n.type === type)) return;
+      notes.push({ type, action: 'treat-as-withdraw', reason: `missing ${name}` });
+      taw = true;
+    };
+    missing(ATTR.ORIGIN, a.origin !== undefined, 'ORIGIN');
+    missing(ATTR.AS_PATH, a.asPath !== undefined, 'AS_PATH');
+    if (nlri.count > 0) missing(ATTR.NEXT_HOP, a.nextHop !== undefined, 'NEXT_HOP');
+  }
+  const msg: UpdateMessage = { type: 'update', withdrawn, attributes: a, nlri };
+  if (notes.length) msg.attrErrors = notes as AttrErrorNote[];
+  if (taw) msg.treatAsWithdraw = true;
+  if (dec.key) msg.attrKey = dec.key;
+  return msg;
+}
+
+/** Encode an UPDATE body (without header). */
+export function encodeUpdateBody(m: UpdateMessage, ctx: CodecContext): Buffer {
+  if (m.withdrawn.afi !== AFI.IPv4 || m.nlri.afi !== AFI.IPv4) throw encodeError('the UPDATE withdrawn and NLRI fields carry IPv4 only');
+  const ap = ctx.addPath.ipv4;
+  const attrs = encodeAttributes(m.attributes, ctx);
+  const wlen = nlriWireSize(m.withdrawn, 0, m.withdrawn.count, ap);
+  const nlen = nlriWireSize(m.nlri, 0, m.nlri.count, ap);
+  if (wlen > 0xffff || attrs.length > 0xffff) throw encodeError('UPDATE field longer than 65535 octets', true);
+  const b = Buffer.alloc(4 + wlen + attrs.length + nlen);
+  b.writeUInt16BE(wlen, 0);
+  writeNlri(m.withdrawn, 0, m.withdrawn.count, ap, b, 2);
+  b.writeUInt16BE(attrs.length, 2 + wlen);
+  attrs.copy(b, 4 + wlen);
+  writeNlri(m.nlri, 0, m.nlri.count, ap, b, 4 + wlen + attrs.length);
+  return b;
+}
+
+/** The End-of-RIB marker of a family (RFC 4724 §2): an empty UPDATE for IPv4 unicast, else an
+ * UPDATE holding only an empty MP_UNREACH_NLRI. */
+export function endOfRib(afi: Afi, safi: Safi = SAFI.Unicast): UpdateMessage {
+  const v4 = emptyPrefixList(AFI.IPv4);
+  if (afi === AFI.IPv4 && safi === SAFI.Unicast) return { type: 'update', withdrawn: v4, attributes: {}, nlri: v4 };
+  return { type: 'update', withdrawn: v4, attributes: { mpUnreach: { afi, safi, nlri: emptyPrefixList(afi) } }, nlri: emptyPrefixList(AFI.IPv4) };
+}
+
+/** The family whose End-of-RIB this UPDATE is, or null when it is not an End-of-RIB. */
+export function isEndOfRib(m: UpdateMessage): { afi: Afi; safi: Safi } | null {
+  if (m.withdrawn.count !== 0 || m.nlri.count !== 0 || m.treatAsWithdraw) return null;
+  const keys = Object.keys(m.attributes).filter((k) => (m.attributes as Record<string, unknown>)[k] !== undefined);
+  if (keys.length === 0) return { afi: AFI.IPv4, safi: SAFI.Unicast };
+  const u = m.attributes.mpUnreach;
+  if (keys.length === 1 && u && u.nlri.count === 0) return { afi: u.afi, safi: u.safi };
+  return null;
+}
