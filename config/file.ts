@@ -125,10 +125,10 @@ export class FileDatastore implements Datastore {
       try {
         st = await stat(p);
       } catch (err) {
-        problems.push({ source: p, message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, severity: 'error' });
-        // A file that vanished keeps nothing: deleting the file is how resources are removed.
-        // But a path that was a file and is momentarily missing mid-rename is handled by the
-        // debounce; nothing is carried over for it here.
+        // A path named on the command line that vanished is an accident (or a replace caught
+        // half-way), not a request to drop everything in it: pass it on so its last good
+        // contents are kept. Files that leave a watched directory are removed resources.
+        out.push(p);
         continue;
       }
       if (st.isDirectory()) {

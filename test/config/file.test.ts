@@ -198,7 +198,23 @@ describe('reloading', () => {
     writeFileSync(tmp, pool('p3', '10.3.0.0/16'));
     renameSync(tmp, f);
     await waitFor('snapshot with p3', () => last && names(last).join() === 'IPPool/p3');
+    // The named file going away is kept as it was (with a problem); its return is followed.
     unlinkSync(f);
-    await waitFor('empty snapshot', () => last && last.resources.length === 0);
+    await waitFor('problem about the missing file', () => last && last.problems.some((p) => p.message.includes('ENOENT')));
+    expect(names(last!)).toEqual(['IPPool/p3']);
+    writeFileSync(f, pool('p4', '10.4.0.0/16'));
+    await waitFor('snapshot with p4', () => last && names(last).join() === 'IPPool/p4');
+  });
+
+  it('a file removed from a directory removes its resources', async () => {
+    writeFileSync(join(dir, 'a.yaml'), pool('a', '10.1.0.0/16'));
+    writeFileSync(join(dir, 'b.yaml'), pool('b', '10.2.0.0/16'));
+    const ds = store(dir, { watch: true, debounceMs: 50 });
+    expect(names(await ds.start())).toEqual(['IPPool/a', 'IPPool/b']);
+    let last: Snapshot | undefined;
+    ds.onChange((s) => (last = s));
+    unlinkSync(join(dir, 'a.yaml'));
+    await waitFor('snapshot without a', () => last && names(last).join() === 'IPPool/b');
+    expect(last!.problems).toEqual([]);
   });
 });
