@@ -91,8 +91,16 @@ export function readYamlText(file: string, text: string): FileContents {
         if (typeof node.value === 'number' && !Number.isInteger(node.value) && node.source && /^\d+\.\d+$/.test(node.source)) node.value = node.source;
       },
     });
-    const value: unknown = doc.toJS({ maxAliasCount: 100 });
     const docLine = lineOf(contents);
+    let value: unknown;
+    try {
+      // maxAliasCount bounds alias expansion ("billion laughs").
+      value = doc.toJS({ maxAliasCount: 100 });
+    } catch (err) {
+      out.unparsable = true;
+      out.problems.push({ source: `${file}:${docLine}`, message: `malformed YAML: ${(err as Error).message}`, severity: 'error' });
+      continue;
+    }
     if (!isObj(value)) {
       out.problems.push({ source: `${file}:${docLine}`, message: 'document is not a map of a resource; ignored', severity: 'error' });
       continue;
