@@ -127,6 +127,10 @@ function collect(snap: Snapshot, problems: ResourceProblem[]): { [K in TypedReso
     BGPFilter: new Map(),
   } as { [K in TypedResource['kind']]: Map<string, Typed<K>> };
   for (const raw of snap.resources) {
+    if (!raw || typeof raw !== 'object') {
+      problems.push({ source: 'snapshot', message: 'an entry is not a resource; ignored', severity: 'error' });
+      continue;
+    }
     const src = sourceOf(raw);
     if (!(raw.kind in out)) {
       problems.push({ source: src, message: `unknown kind ${JSON.stringify(raw.kind)} ignored`, severity: 'warning' });
@@ -156,7 +160,7 @@ function findSecret(secrets: SecretResource[], ref: SecretKeyRef, ns: string): S
 function resolvePassword(ref: SecretKeyRef | undefined, what: string, snap: Snapshot, ns: string, problems: ResourceProblem[]): string | undefined {
   if (!ref) return undefined;
   const secret = findSecret(snap.secrets, ref, ns);
-  const value = secret?.data[ref.key];
+  const value = secret?.data?.[ref.key];
   if (value === undefined && !ref.optional) {
     problems.push({
       source: what,

@@ -1,5 +1,6 @@
 // buildNodeModel: Calico's defaults, per-node BGPConfiguration overrides, local blocks, router
 // id, communities and VXLAN data, all from a snapshot; bad resources become problems.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { readYamlText } from '../../config/yamlfile.js';
 import { buildNodeModel, hashRouterId, poolsForNode } from '../../config/model.js';
@@ -128,5 +129,17 @@ spec:
     const snap = { resources: c.resources, secrets: c.secrets, problems: [] };
     expect(buildNodeModel(snap, 'n1')).toEqual(buildNodeModel(snap, 'n1'));
     expect(JSON.parse(JSON.stringify(buildNodeModel(snap, 'n1').model))).toEqual(buildNodeModel(snap, 'n1').model);
+  });
+
+  it('never throws, whatever the snapshot holds', () => {
+    const kind = fc.constantFrom('Node', 'BGPConfiguration', 'BGPPeer', 'IPPool', 'BlockAffinity', 'BGPFilter', 'X');
+    const res = fc.record({ apiVersion: fc.constant('projectcalico.org/v3'), kind, metadata: fc.oneof(fc.record({ name: fc.constantFrom('n1', 'default', 'node.n1', 'p') }), fc.anything()), spec: fc.anything() });
+    const secret = fc.record({ name: fc.string(), namespace: fc.string(), data: fc.anything() });
+    fc.assert(
+      fc.property(fc.array(fc.oneof(res, fc.anything()), { maxLength: 8 }), fc.array(secret, { maxLength: 2 }), (resources, secrets) => {
+        buildNodeModel({ resources: resources as never, secrets: secrets as never, problems: [] }, 'n1');
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
