@@ -1,0 +1,317 @@
+// One TCP connection of a BGP session and the RFC 4271 FSM that runs on it: the socket, the framer,
+// the codec contexts, the hold and keepalive timers. It turns bytes into FSM events and carries out
+// the FSM's per-connection actions; what concerns the session as a whole (connect-retry, idle hold,
+// collision detection, the OPEN verdict, delivering routes) it hands to its owner.
+// One close path: errors only record why and raise an event; the FSM's DropTcp tears down.
+import type net from 'node:net';
+import { BgpWireError, Framer, decodeMessage, encodeMessage, notificationName, type CodecContext, type Message, type OpenMessage, type RouteRefreshMessage, type UpdateMessage } from '../wire/index.js';
+import { transition, type FsmAction, type FsmEvent, type FsmState, type NotificationSpec, type StateName } from './fsm.js';
+import { PRE_OPEN_CONTEXT, type Negotiated } from './negotiate.js';
+import { Timer, jitter } from './timers.js';
+
+/** §8.2.2: the hold timer's "large value" before the OPEN exchange (4 minutes is suggested). */
+const LARGE_HOLD_MS = 240_000;
+
+export type OpenDecision = { accept: true; negotiated: Negotiated } | { accept: false; notification?: NotificationSpec; collision?: boolean };
+
+export interface Counters {
+  messagesIn: number;
+  messagesOut: number;
+  updatesIn: number;
+  updatesOut: number;
+  notificationsIn: number;
+  notificationsOut: number;
+}
+
+/** What a connection needs from the session that owns it. */
+export interface ConnectionOwner {
+  readonly counters: Counters;
+  localOpen(): OpenMessage;
+  startConnectRetryTimer(): void;
+  stopConnectRetryTimer(): void;
+  startIdleHoldTimer(): void;
+  initiateTcp(conn: Connection): void;
+  /** Check the peer's OPEN (RFC 4271 §6.2) and collisions (§6.8). */
+  decideOpen(conn: Connection, open: OpenMessage): OpenDecision;
+  established(conn: Connection): void;
+  update(conn: Connection, msg: UpdateMessage): void;
+  routeRefresh(conn: Connection, msg: RouteRefreshMessage): void;
+  stateChanged(conn: Connection, from: StateName, to: StateName, cause: string): void;
+  /** A NOTIFICATION was received; kept for status and graceful restart decisions. */
+  notified(conn: Connection, sent: boolean, text: string): void;
+  drain(conn: Connection): void;
+}
+
+export class Connection {
+  fsm: FsmState;
+  #sock: net.Socket | null = null;
+  outgoing = false;
+  negotiated: Negotiated | null = null;
+  #framer = new Framer({ extendedMessage: false });
+  #ctxIn: CodecContext = PRE_OPEN_CONTEXT;
+  #ctxOut: CodecContext = PRE_OPEN_CONTEXT;
+  readonly #owner: ConnectionOwner;
+  readonly #hold: Timer;
+  readonly #keepalive: Timer;
+  /** The message behind the event being processed (UpdateMsg, RouteRefreshMsg). */
+  #current: Message | null = null;
+  /** Why the connection is going down, for status ("Hold timer expired", "Connection refused"). */
+  #cause = '';
+
+  constructor(owner: ConnectionOwner, fsm: FsmState) {
+    this.#owner = owner;
+    this.fsm = fsm;
+    this.#hold = new Timer(() => this.fire({ type: 'HoldTimer_Expires' }, 'Hold timer expired'));
+    this.#keepalive = new Timer(() => this.fire({ type: 'KeepaliveTimer_Expires' }));
+  }
+
+  get state(): StateName {
+    return this.fsm.state;
+  }
+
+  get socket(): net.Socket | null {
+    return this.#sock;
+  }
+
+  get encodeContext(): CodecContext {
+    return this.#ctxOut;
+  }
+
+  /** Bind a socket (connecting or connected) to this connection and follow its events. */
+  attach(sock: net.Socket, outgoing: boolean): void {
+    this.#sock = sock;
+    this.outgoing = outgoing;
+    this.#framer = new Framer({ extendedMessage: false });
+    this.#ctxIn = PRE_OPEN_CONTEXT;
+    this.#ctxOut = PRE_OPEN_CONTEXT;
+    this.negotiated = null;
+    sock.on('connect', () => {
+      if (this.#sock === sock) this.fire({ type: 'Tcp_CR_Acked' });
+    });
+    sock.on('data', (chunk: Buffer) => {
+      if (this.#sock === sock) this.#onData(chunk);
+    });
+    sock.on('drain', () => {
+      if (this.#sock === sock) this.#owner.drain(this);
+    });
+    sock.on('error', (err: NodeJS.ErrnoException) => {
+      if (this.#sock !== sock) return;
+      const where = sock.connecting ? (outgoing ? 'Active Socket' : 'Socket') : 'Socket';
+      this.#cause = `${where}: ${describeSocketError(err)}`;
+    });
+    sock.on('close', () => {
+      if (this.#sock !== sock) return;
+      this.fire({ type: 'TcpConnectionFails' }, this.#cause || 'Socket: Connection closed');
+    });
+  }
+
+  /** Run one FSM event and carry out its actions. */
+  fire(ev: FsmEvent, cause = ''): void {
+    if (cause) this.#cause = cause;
+    const from = this.fsm.state;
+    const t = transition(this.fsm, ev);
+    this.fsm = t.state;
+    for (const a of t.actions) this.#act(a);
+    if (from !== t.state.state) {
+      const why = this.#cause;
+      if (t.state.state === 'Idle' || t.state.state === 'Active') this.#cause = '';
+      this.#owner.stateChanged(this, from, t.state.state, why);
+    }
+  }
+
+  #act(a: FsmAction): void {
+    switch (a.type) {
+      case 'StartConnectRetryTimer':
+        return this.#owner.startConnectRetryTimer();
+      case 'StopConnectRetryTimer':
+        return this.#owner.stopConnectRetryTimer();
+      case 'StartIdleHoldTimer':
+        return this.#owner.startIdleHoldTimer();
+      case 'StartHoldTimer': {
+        const ms = a.large ? LARGE_HOLD_MS : (this.negotiated?.holdTime ?? 0) * 1000;
+        if (ms > 0) this.#hold.start(ms);
+        else this.#hold.stop();
+        return;
+      }
+      case 'StopHoldTimer':
+        return this.#hold.stop();
+      case 'StartKeepaliveTimer': {
+        const ms = (this.negotiated?.keepaliveTime ?? 0) * 1000;
+        if (ms > 0) this.#keepalive.start(jitter(ms));
+        else this.#keepalive.stop();
+        return;
+      }
+      case 'StopKeepaliveTimer':
+        return this.#keepalive.stop();
+      case 'InitiateTcp':
+        return this.#owner.initiateTcp(this);
+      case 'DropTcp':
+        return this.drop();
+      case 'SendOpen':
+        this.#write(encodeMessage(this.#owner.localOpen(), this.#ctxOut));
+        return;
+      case 'SendKeepalive':
+        this.#write(encodeMessage({ type: 'keepalive' }, this.#ctxOut));
+        return;
+      case 'SendNotification': {
+        const n = a.notification;
+        this.#write(encodeMessage({ type: 'notification', code: n.code, subcode: n.subcode, data: n.data ?? Buffer.alloc(0) }, this.#ctxOut));
+        this.#owner.counters.notificationsOut++;
+        const text = notificationName(n.code, n.subcode);
+        this.#cause = `BGP Error: ${text}`;
+        this.#owner.notified(this, true, text);
+        return;
+      }
+      case 'ReleaseResources':
+        this.negotiated = this.negotiated ?? null;
+        return;
+      case 'SessionEstablished':
+        return this.#owner.established(this);
+      case 'ProcessUpdate':
+        if (this.#current?.type === 'update') this.#owner.update(this, this.#current);
+        return;
+      case 'ProcessRouteRefresh':
+        if (this.#current?.type === 'route-refresh') this.#owner.routeRefresh(this, this.#current);
+        return;
+    }
+  }
+
+  /** Close the socket: what was written (a NOTIFICATION) is flushed first, then the socket goes. */
+  drop(): void {
+    const sock = this.#sock;
+    this.#sock = null;
+    this.#hold.stop();
+    this.#keepalive.stop();
+    if (!sock) return;
+    if (sock.connecting || sock.destroyed) {
+      sock.destroy();
+      return;
+    }
+    sock.end();
+    const t = setTimeout(() => sock.destroy(), 2000);
+    t.unref();
+    sock.once('close', () => clearTimeout(t));
+  }
+
+  /** Write whole, already-encoded messages; false when the socket buffer is full (wait for drain). */
+  write(buf: Buffer, isUpdate = true): boolean {
+    if (isUpdate) this.#owner.counters.updatesOut++;
+    return this.#write(buf);
+  }
+
+  #write(buf: Buffer): boolean {
+    const sock = this.#sock;
+    if (!sock || sock.destroyed || sock.connecting) return false;
+    this.#owner.counters.messagesOut++;
+    return sock.write(buf);
+  }
+
+  get writable(): boolean {
+    const sock = this.#sock;
+    return !!sock && !sock.destroyed && !sock.writableNeedDrain;
+  }
+
+  #onData(chunk: Buffer): void {
+    let frames: Buffer[];
+    try {
+      frames = this.#framer.push(chunk);
+    } catch (e) {
+      this.#wireError(e);
+      return;
+    }
+    const sock = this.#sock;
+    for (const frame of frames) {
+      if (this.#sock !== sock || !sock) return; // the connection went down mid-batch
+      let msg: Message;
+      try {
+        msg = decodeMessage(frame, this.#ctxIn);
+      } catch (e) {
+        this.#wireError(e);
+        continue;
+      }
+      this.#owner.counters.messagesIn++;
+      this.#onMessage(msg);
+    }
+  }
+
+  /** A decode error: RFC 4271 §6 says which NOTIFICATION; code 0 means ignore the message. */
+  #wireError(e: unknown): void {
+    if (!(e instanceof BgpWireError)) {
+      this.fire({ type: 'BGPHeaderErr', notification: { code: 1, subcode: 0 } }, `Error: ${String(e)}`);
+      return;
+    }
+    if (!e.resetsSession) return;
+    const notification = { code: e.notifyCode, subcode: e.notifySubcode, data: e.notifyData };
+    const cause = `BGP Error: ${e.notificationText}`;
+    if (e.code.startsWith('open-')) this.fire({ type: 'BGPOpenMsgErr', notification }, cause);
+    else if (e.code.startsWith('bad-')) this.fire({ type: 'BGPHeaderErr', notification }, cause);
+    else if (e.code === 'notification-malformed') this.fire({ type: 'NotifMsg' }, 'Received: malformed NOTIFICATION');
+    else this.fire({ type: 'UpdateMsgErr', notification }, cause);
+  }
+
+  #onMessage(msg: Message): void {
+    switch (msg.type) {
+      case 'open':
+        return this.#onOpen(msg);
+      case 'keepalive':
+        return this.fire({ type: 'KeepAliveMsg' });
+      case 'update':
+        this.#owner.counters.updatesIn++;
+        this.#current = msg;
+        this.fire({ type: 'UpdateMsg' });
+        this.#current = null;
+        return;
+      case 'route-refresh':
+        this.#current = msg;
+        this.fire({ type: 'RouteRefreshMsg' });
+        this.#current = null;
+        return;
+      case 'notification': {
+        this.#owner.counters.notificationsIn++;
+        const text = notificationName(msg.code, msg.subcode) + (msg.shutdownMessage ? `: "${msg.shutdownMessage}"` : '');
+        this.#owner.notified(this, false, text);
+        // RFC 4271 §8.1.2 event 24: the peer refuses our version.
+        const verErr = msg.code === 2 && msg.subcode === 1;
+        return this.fire({ type: verErr ? 'NotifMsgVerErr' : 'NotifMsg' }, `Received: ${text}`);
+      }
+    }
+  }
+
+  #onOpen(open: OpenMessage): void {
+    if (this.fsm.state !== 'OpenSent') {
+      this.fire({ type: 'BGPOpen' }); // unexpected here: the FSM answers with an FSM error
+      return;
+    }
+    const d = this.#owner.decideOpen(this, open);
+    if (!d.accept) {
+      if (d.collision) this.fire({ type: 'OpenCollisionDump' }, 'Connection collision');
+      else if (d.notification) this.fire({ type: 'BGPOpenMsgErr', notification: d.notification });
+      return;
+    }
+    this.negotiated = d.negotiated;
+    this.#ctxIn = d.negotiated.decode;
+    this.#ctxOut = d.negotiated.encode;
+    this.#framer.setExtendedMessage(d.negotiated.extendedMessage);
+    this.fire({ type: 'BGPOpen' });
+  }
+}
+
+/** BIRD-style socket error text: "Connection refused", "Connection reset by peer". */
+function describeSocketError(err: NodeJS.ErrnoException): string {
+  switch (err.code) {
+    case 'ECONNREFUSED':
+      return 'Connection refused';
+    case 'ECONNRESET':
+      return 'Connection reset by peer';
+    case 'ETIMEDOUT':
+      return 'Connection timed out';
+    case 'EHOSTUNREACH':
+      return 'No route to host';
+    case 'ENETUNREACH':
+      return 'Network is unreachable';
+    case 'EPIPE':
+      return 'Broken pipe';
+    default:
+      return err.message;
+  }
+}
