@@ -4,6 +4,14 @@
 import type { BgpWireError } from './errors.js';
 import { AFI, type Afi, type PrefixList } from './types.js';
 
+// Zero-length typed arrays cannot be written to, so empty results may safely share them.
+const NO_ADDRS = new Uint32Array(0);
+const NO_LENS = new Uint8Array(0);
+const EMPTY_V4: PrefixList = Object.freeze({ afi: AFI.IPv4, count: 0, addrs: NO_ADDRS, lens: NO_LENS, pathIds: null });
+const EMPTY_V6: PrefixList = Object.freeze({ afi: AFI.IPv6, count: 0, addrs: NO_ADDRS, lens: NO_LENS, pathIds: null });
+const EMPTY_V4_ADDPATH: PrefixList = Object.freeze({ afi: AFI.IPv4, count: 0, addrs: NO_ADDRS, lens: NO_LENS, pathIds: NO_ADDRS });
+const EMPTY_V6_ADDPATH: PrefixList = Object.freeze({ afi: AFI.IPv6, count: 0, addrs: NO_ADDRS, lens: NO_LENS, pathIds: NO_ADDRS });
+
 /** Decode the NLRI bytes buf[start, end) of one family. `fail` builds the error for a malformation. */
 export function decodeNlri(
   buf: Buffer,
@@ -28,6 +36,7 @@ export function decodeNlri(
     if (p > end) throw fail(`prefix of length ${len} overruns the field`);
     n++;
   }
+  if (n === 0) return addPath ? (afi === AFI.IPv4 ? EMPTY_V4_ADDPATH : EMPTY_V6_ADDPATH) : afi === AFI.IPv4 ? EMPTY_V4 : EMPTY_V6;
   const ids = addPath ? new Uint32Array(n) : null;
   const lens = new Uint8Array(n);
   p = start;

@@ -10,18 +10,18 @@ import { discard, OPTIONAL_TRANSITIVE, WELL_KNOWN, withdraw, type AttrCoder } fr
 const isConfed = (t: number): boolean => t === AS_PATH_SEGMENT.CONFED_SEQUENCE || t === AS_PATH_SEGMENT.CONFED_SET;
 
 /** Parse segments of `asLen`-octet AS numbers; a string says why the value is malformed. */
-export function parseSegments(v: Buffer, asLen: 2 | 4): AsPathSegment[] | string {
+export function parseSegments(v: Buffer, start: number, end: number, asLen: 2 | 4): AsPathSegment[] | string {
   const out: AsPathSegment[] = [];
-  let p = 0;
-  while (p < v.length) {
+  let p = start;
+  while (p < end) {
     // RFC 7606 §7.2: unknown segment type, zero segment length, overrun or a 1-octet underrun.
-    if (p + 2 > v.length) return 'truncated segment header';
+    if (p + 2 > end) return 'truncated segment header';
     const type = v[p];
     const n = v[p + 1];
     if (type < 1 || type > 4) return `segment type ${type}`;
     if (n === 0) return 'segment of length zero';
     p += 2;
-    if (p + n * asLen > v.length) return 'segment overruns the attribute';
+    if (p + n * asLen > end) return 'segment overruns the attribute';
     const asns: number[] = new Array(n);
     if (asLen === 4) {
       for (let i = 0; i < n; i++, p += 4) asns[i] = ((v[p] << 24) | (v[p + 1] << 16) | (v[p + 2] << 8) | v[p + 3]) >>> 0;
@@ -104,8 +104,8 @@ export const asPath: AttrCoder = {
   type: ATTR.AS_PATH,
   name: 'AS_PATH',
   flags: WELL_KNOWN,
-  decode(v, st) {
-    const segs = parseSegments(v, st.ctx.as4 ? 4 : 2);
+  decode(b, s, e, st) {
+    const segs = parseSegments(b, s, e, st.ctx.as4 ? 4 : 2);
     // RFC 7606 §7.2: a malformed AS_PATH → treat-as-withdraw.
     if (typeof segs === 'string') return withdraw(UPDATE_ERR.MALFORMED_AS_PATH, `AS_PATH: ${segs}`);
     st.attrs.asPath = segs;
@@ -118,11 +118,11 @@ export const as4Path: AttrCoder = {
   type: ATTR.AS4_PATH,
   name: 'AS4_PATH',
   flags: OPTIONAL_TRANSITIVE,
-  decode(v, st) {
+  decode(b, s, e, st) {
     // RFC 6793 §6: never between NEW speakers, and a malformed one is discarded.
     if (st.ctx.as4) return discard(UPDATE_ERR.OPTIONAL_ATTRIBUTE_ERROR, 'AS4_PATH from a 4-octet AS speaker');
-    if (v.length < 6 || v.length % 2 !== 0) return discard(UPDATE_ERR.OPTIONAL_ATTRIBUTE_ERROR, `AS4_PATH length ${v.length}`);
-    const segs = parseSegments(v, 4);
+    if (e - s < 6 || (e - s) % 2 !== 0) return discard(UPDATE_ERR.OPTIONAL_ATTRIBUTE_ERROR, `AS4_PATH length ${e - s}`);
+    const segs = parseSegments(b, s, e, 4);
     if (typeof segs === 'string') return discard(UPDATE_ERR.OPTIONAL_ATTRIBUTE_ERROR, `AS4_PATH: ${segs}`);
     // RFC 6793 §6: confederation segments in AS4_PATH are dropped, the rest is used.
     const kept = segs.filter((s) => !isConfed(s.type));

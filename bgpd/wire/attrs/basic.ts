@@ -24,11 +24,11 @@ export const origin: AttrCoder = {
   type: ATTR.ORIGIN,
   name: 'ORIGIN',
   flags: WELL_KNOWN,
-  decode(v, st) {
+  decode(b, s, e, st) {
     // RFC 7606 §7.1: wrong length or undefined value → treat-as-withdraw.
-    if (v.length !== 1) return withdraw(LEN, `ORIGIN length ${v.length}`);
-    if (v[0] > 2) return withdraw(UPDATE_ERR.INVALID_ORIGIN_ATTRIBUTE, `ORIGIN value ${v[0]}`);
-    st.attrs.origin = v[0] as 0 | 1 | 2;
+    if (e - s !== 1) return withdraw(LEN, `ORIGIN length ${e - s}`);
+    if (b[s] > 2) return withdraw(UPDATE_ERR.INVALID_ORIGIN_ATTRIBUTE, `ORIGIN value ${b[s]}`);
+    st.attrs.origin = b[s] as 0 | 1 | 2;
     return null;
   },
   encode(a) {
@@ -42,11 +42,11 @@ export const nextHop: AttrCoder = {
   type: ATTR.NEXT_HOP,
   name: 'NEXT_HOP',
   flags: WELL_KNOWN,
-  decode(v, st) {
+  decode(b, s, e, st) {
     // RFC 7606 §7.3: length other than 4 → treat-as-withdraw. Semantic checks (own address,
     // martians) need the session's view and are made there.
-    if (v.length !== 4) return withdraw(LEN, `NEXT_HOP length ${v.length}`);
-    st.attrs.nextHop = ipv4ToString(readU32(v, 0));
+    if (e - s !== 4) return withdraw(LEN, `NEXT_HOP length ${e - s}`);
+    st.attrs.nextHop = ipv4ToString(readU32(b, s));
     return null;
   },
   encode: (a) => (a.nextHop === undefined ? null : ipv4Bytes(a.nextHop, 'NEXT_HOP')),
@@ -57,10 +57,10 @@ function u32Attr(type: number, name: string, flags: number, key: 'med' | 'localP
     type,
     name,
     flags,
-    decode(v, st) {
+    decode(b, s, e, st) {
       // RFC 7606 §7.4 (MED), §7.5 (LOCAL_PREF), §7.9 (ORIGINATOR_ID): wrong length → treat-as-withdraw.
-      if (v.length !== 4) return withdraw(LEN, `${name} length ${v.length}`);
-      st.attrs[key] = readU32(v, 0);
+      if (e - s !== 4) return withdraw(LEN, `${name} length ${e - s}`);
+      st.attrs[key] = readU32(b, s);
       return null;
     },
     encode: (a) => (a[key] === undefined ? null : u32Value(a[key], name)),
@@ -75,9 +75,9 @@ export const atomicAggregate: AttrCoder = {
   type: ATTR.ATOMIC_AGGREGATE,
   name: 'ATOMIC_AGGREGATE',
   flags: WELL_KNOWN,
-  decode(v, st) {
+  decode(_b, s, e, st) {
     // RFC 7606 §7.6: length other than 0 → attribute-discard.
-    if (v.length !== 0) return discard(LEN, `ATOMIC_AGGREGATE length ${v.length}`);
+    if (e - s !== 0) return discard(LEN, `ATOMIC_AGGREGATE length ${e - s}`);
     st.attrs.atomicAggregate = true;
     return null;
   },
@@ -96,12 +96,12 @@ export const aggregator: AttrCoder = {
   type: ATTR.AGGREGATOR,
   name: 'AGGREGATOR',
   flags: OPTIONAL_TRANSITIVE,
-  decode(v, st) {
+  decode(b, s, e, st) {
     // RFC 7606 §7.7: length other than 6 (2-octet AS) or 8 (4-octet AS) → attribute-discard.
     const want = st.ctx.as4 ? 8 : 6;
-    if (v.length !== want) return discard(LEN, `AGGREGATOR length ${v.length}, expected ${want}`);
-    const asn = st.ctx.as4 ? readU32(v, 0) : readU16(v, 0);
-    st.attrs.aggregator = { asn, address: ipv4ToString(readU32(v, want - 4)) };
+    if (e - s !== want) return discard(LEN, `AGGREGATOR length ${e - s}, expected ${want}`);
+    const asn = st.ctx.as4 ? readU32(b, s) : readU16(b, s);
+    st.attrs.aggregator = { asn, address: ipv4ToString(readU32(b, s + want - 4)) };
     return null;
   },
   encode: (a, ctx) => (a.aggregator ? aggregatorBytes(a.aggregator, ctx.as4) : null),
@@ -111,11 +111,11 @@ export const as4Aggregator: AttrCoder = {
   type: ATTR.AS4_AGGREGATOR,
   name: 'AS4_AGGREGATOR',
   flags: OPTIONAL_TRANSITIVE,
-  decode(v, st) {
+  decode(b, s, e, st) {
     // RFC 6793 §6: malformed → attribute-discard; between NEW speakers it must not appear → discard.
     if (st.ctx.as4) return discard(LEN, 'AS4_AGGREGATOR from a 4-octet AS speaker');
-    if (v.length !== 8) return discard(LEN, `AS4_AGGREGATOR length ${v.length}`);
-    st.as4Aggregator = { asn: readU32(v, 0), address: ipv4ToString(readU32(v, 4)) };
+    if (e - s !== 8) return discard(LEN, `AS4_AGGREGATOR length ${e - s}`);
+    st.as4Aggregator = { asn: readU32(b, s), address: ipv4ToString(readU32(b, s + 4)) };
     return null;
   },
   // RFC 6793 §4.2.2: on a 2-octet session, a 4-octet aggregating AS travels here, AS_TRANS in AGGREGATOR.
@@ -126,11 +126,12 @@ export const clusterList: AttrCoder = {
   type: ATTR.CLUSTER_LIST,
   name: 'CLUSTER_LIST',
   flags: OPTIONAL_NON_TRANSITIVE,
-  decode(v, st) {
+  decode(b, s, e, st) {
     // RFC 7606 §7.10: length zero or not a multiple of 4 → treat-as-withdraw.
-    if (v.length === 0 || v.length % 4 !== 0) return withdraw(LEN, `CLUSTER_LIST length ${v.length}`);
-    const ids: number[] = new Array(v.length / 4);
-    for (let i = 0; i < ids.length; i++) ids[i] = readU32(v, 4 * i);
+    const n = e - s;
+    if (n === 0 || n % 4 !== 0) return withdraw(LEN, `CLUSTER_LIST length ${n}`);
+    const ids: number[] = new Array(n / 4);
+    for (let i = 0; i < ids.length; i++) ids[i] = readU32(b, s + 4 * i);
     st.attrs.clusterList = ids;
     return null;
   },

@@ -14,10 +14,11 @@ export const communities: AttrCoder = {
   type: ATTR.COMMUNITIES,
   name: 'COMMUNITIES',
   flags: OPTIONAL_TRANSITIVE,
-  decode(v, st) {
-    if (v.length === 0 || v.length % 4 !== 0) return withdraw(LEN, `COMMUNITIES length ${v.length}`);
-    const out: number[] = new Array(v.length / 4);
-    for (let i = 0; i < out.length; i++) out[i] = readU32(v, 4 * i);
+  decode(b, s, e, st) {
+    const n = e - s;
+    if (n === 0 || n % 4 !== 0) return withdraw(LEN, `COMMUNITIES length ${n}`);
+    const out: number[] = new Array(n / 4);
+    for (let i = 0; i < out.length; i++) out[i] = readU32(b, s + 4 * i);
     st.attrs.communities = out;
     return null;
   },
@@ -38,10 +39,11 @@ export const extCommunities: AttrCoder = {
   type: ATTR.EXTENDED_COMMUNITIES,
   name: 'EXTENDED_COMMUNITIES',
   flags: OPTIONAL_TRANSITIVE,
-  decode(v, st) {
-    if (v.length === 0 || v.length % 8 !== 0) return withdraw(LEN, `EXTENDED_COMMUNITIES length ${v.length}`);
-    const out: bigint[] = new Array(v.length / 8);
-    for (let i = 0; i < out.length; i++) out[i] = v.readBigUInt64BE(8 * i);
+  decode(b, s, e, st) {
+    const n = e - s;
+    if (n === 0 || n % 8 !== 0) return withdraw(LEN, `EXTENDED_COMMUNITIES length ${n}`);
+    const out: bigint[] = new Array(n / 8);
+    for (let i = 0; i < out.length; i++) out[i] = (BigInt(readU32(b, s + 8 * i)) << 32n) | BigInt(readU32(b, s + 8 * i + 4));
     st.attrs.extCommunities = out;
     return null;
   },
@@ -62,10 +64,11 @@ export const largeCommunities: AttrCoder = {
   type: ATTR.LARGE_COMMUNITY,
   name: 'LARGE_COMMUNITY',
   flags: OPTIONAL_TRANSITIVE,
-  decode(v, st) {
-    if (v.length === 0 || v.length % 12 !== 0) return withdraw(LEN, `LARGE_COMMUNITY length ${v.length}`);
-    const out: LargeCommunity[] = new Array(v.length / 12);
-    for (let i = 0; i < out.length; i++) out[i] = [readU32(v, 12 * i), readU32(v, 12 * i + 4), readU32(v, 12 * i + 8)];
+  decode(b, s, e, st) {
+    const n = e - s;
+    if (n === 0 || n % 12 !== 0) return withdraw(LEN, `LARGE_COMMUNITY length ${n}`);
+    const out: LargeCommunity[] = new Array(n / 12);
+    for (let i = 0, o = s; i < out.length; i++, o += 12) out[i] = [readU32(b, o), readU32(b, o + 4), readU32(b, o + 8)];
     st.attrs.largeCommunities = out;
     return null;
   },

@@ -46,6 +46,8 @@ export interface DecodedAttributes {
   key?: Buffer;
 }
 
+const SEEN = new Uint32Array(8);
+
 const isMp = (t: number): boolean => t === ATTR.MP_REACH_NLRI || t === ATTR.MP_UNREACH_NLRI;
 const isAs4 = (t: number): boolean => t === ATTR.AS4_PATH || t === ATTR.AS4_AGGREGATOR;
 
@@ -73,7 +75,9 @@ export function decodeAttributes(buf: Buffer, start: number, end: number, ctx: C
     notes.push({ type, action: v.action === 'attribute-discard' ? 'attribute-discard' : 'treat-as-withdraw', reason: v.reason });
     if (v.action === 'treat-as-withdraw') taw = true;
   };
-  const seen = new Uint8Array(256);
+  // Types seen so far, as a 256-bit set in a scratch array (zeroed here; no state survives a call).
+  const seen = SEEN;
+  seen.fill(0);
   const keyParts: Buffer[] | null = wantKey ? [] : null;
   const unknown: UnknownAttribute[] = [];
   let p = start;
@@ -96,25 +100,24 @@ export function decodeAttributes(buf: Buffer, start: number, end: number, ctx: C
       note(type, { action: 'treat-as-withdraw', subcode: UPDATE_ERR.ATTRIBUTE_LENGTH_ERROR, reason: `${attributeName(type)} overruns the attribute list` });
       break;
     }
-    const whole = buf.subarray(p, ve);
-    const v = buf.subarray(vs, ve);
+    const ps = p; // the whole attribute is buf[ps, ve): a key part or NOTIFICATION data
     p = ve;
-    if (seen[type]) {
+    if (seen[type >> 5] & (1 << (type & 31))) {
       // RFC 7606 §3(g): repeated MP attributes reset; any other repeat is discarded but the first.
       if (isMp(type)) throw updateError('update-malformed-attribute-list', UPDATE_ERR.MALFORMED_ATTRIBUTE_LIST, `${attributeName(type)} appears twice`);
       note(type, { action: 'attribute-discard', subcode: UPDATE_ERR.MALFORMED_ATTRIBUTE_LIST, reason: `repeated ${attributeName(type)}` });
       continue;
     }
-    seen[type] = 1;
-    if (keyParts && !isMp(type)) keyParts.push(whole);
+    seen[type >> 5] |= 1 << (type & 31);
+    if (keyParts && !isMp(type)) keyParts.push(buf.subarray(ps, ve));
     const coder = byType[type];
     if (!coder) {
       // RFC 4271 §5: unrecognized well-known → error; optional transitive → kept (sent on with
       // Partial set); optional non-transitive → quietly ignored.
       if (!(flags & FLAG.OPTIONAL)) {
-        throw resetError({ action: 'reset', subcode: UPDATE_ERR.UNRECOGNIZED_WELL_KNOWN_ATTRIBUTE, reason: `unrecognized well-known attribute ${type}` }, whole);
+        throw resetError({ action: 'reset', subcode: UPDATE_ERR.UNRECOGNIZED_WELL_KNOWN_ATTRIBUTE, reason: `unrecognized well-known attribute ${type}` }, buf.subarray(ps, ve));
       }
-      if (flags & FLAG.TRANSITIVE) unknown.push({ flags: flags & ~FLAG.EXTENDED_LENGTH, type, value: Buffer.from(v) });
+      if (flags & FLAG.TRANSITIVE) unknown.push({ flags: flags & ~FLAG.EXTENDED_LENGTH, type, value: Buffer.from(buf.subarray(vs, ve)) });
       continue;
     }
     let verdict: Verdict | null;
@@ -128,13 +131,13 @@ export function decodeAttributes(buf: Buffer, start: number, end: number, ctx: C
         continue;
       }
       note(type, { action: 'treat-as-withdraw', subcode: UPDATE_ERR.ATTRIBUTE_FLAGS_ERROR, reason: why });
-      verdict = coder.decode(v, st);
+      verdict = coder.decode(buf, vs, ve, st);
       if (verdict && verdict.action !== 'reset') verdict = null; // already withdrawn
     } else {
-      verdict = coder.decode(v, st);
+      verdict = coder.decode(buf, vs, ve, st);
     }
     if (verdict) {
-      if (verdict.action === 'reset') throw resetError(verdict, whole);
+      if (verdict.action === 'reset') throw resetError(verdict, buf.subarray(ps, ve));
       note(type, verdict);
     }
   }

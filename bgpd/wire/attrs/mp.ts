@@ -26,9 +26,9 @@ function decodeNextHops(v: Buffer, off: number, len: number, afi: Afi): string[]
   return null;
 }
 
-function nlriOrError(v: Buffer, start: number, afi: Afi, addPath: boolean, what: string): PrefixList | string {
+function nlriOrError(v: Buffer, start: number, end: number, afi: Afi, addPath: boolean, what: string): PrefixList | string {
   try {
-    return decodeNlri(v, start, v.length, afi, addPath, (why) => new BgpWireError('update-malformed-mp-attribute', why));
+    return decodeNlri(v, start, end, afi, addPath, (why) => new BgpWireError('update-malformed-mp-attribute', why));
   } catch (e) {
     if (e instanceof BgpWireError) return `${what} NLRI: ${e.message}`;
     throw e;
@@ -39,17 +39,17 @@ export const mpReach: AttrCoder = {
   type: ATTR.MP_REACH_NLRI,
   name: 'MP_REACH_NLRI',
   flags: OPTIONAL_NON_TRANSITIVE,
-  decode(v, st) {
-    if (v.length < 5) return reset(OPT, `MP_REACH_NLRI length ${v.length}`);
-    const afi = readU16(v, 0);
-    const safi = v[2];
-    const nhLen = v[3];
-    if (5 + nhLen > v.length) return reset(OPT, `MP_REACH_NLRI next hop length ${nhLen} overruns the attribute`);
+  decode(v, s, e, st) {
+    if (e - s < 5) return reset(OPT, `MP_REACH_NLRI length ${e - s}`);
+    const afi = readU16(v, s);
+    const safi = v[s + 2];
+    const nhLen = v[s + 3];
+    if (s + 5 + nhLen > e) return reset(OPT, `MP_REACH_NLRI next hop length ${nhLen} overruns the attribute`);
     if (!supported(afi, safi)) return discard(OPT, `MP_REACH_NLRI for unsupported AFI/SAFI ${afi}/${safi}`);
-    const nextHops = decodeNextHops(v, 4, nhLen, afi);
+    const nextHops = decodeNextHops(v, s + 4, nhLen, afi);
     if (!nextHops) return reset(OPT, `MP_REACH_NLRI next hop length ${nhLen} for AFI ${afi}`);
     // The octet after the next hop is Reserved (formerly SNPA count, RFC 4760 §3): ignored.
-    const nlri = nlriOrError(v, 5 + nhLen, afi, addPathFor(st.ctx, afi), 'MP_REACH_NLRI');
+    const nlri = nlriOrError(v, s + 5 + nhLen, e, afi, addPathFor(st.ctx, afi), 'MP_REACH_NLRI');
     if (typeof nlri === 'string') return reset(OPT, nlri);
     st.attrs.mpReach = { afi, safi, nextHops, nlri };
     return null;
@@ -70,12 +70,12 @@ export const mpUnreach: AttrCoder = {
   type: ATTR.MP_UNREACH_NLRI,
   name: 'MP_UNREACH_NLRI',
   flags: OPTIONAL_NON_TRANSITIVE,
-  decode(v, st) {
-    if (v.length < 3) return reset(OPT, `MP_UNREACH_NLRI length ${v.length}`);
-    const afi = readU16(v, 0);
-    const safi = v[2];
+  decode(v, s, e, st) {
+    if (e - s < 3) return reset(OPT, `MP_UNREACH_NLRI length ${e - s}`);
+    const afi = readU16(v, s);
+    const safi = v[s + 2];
     if (!supported(afi, safi)) return discard(OPT, `MP_UNREACH_NLRI for unsupported AFI/SAFI ${afi}/${safi}`);
-    const nlri = nlriOrError(v, 3, afi, addPathFor(st.ctx, afi), 'MP_UNREACH_NLRI');
+    const nlri = nlriOrError(v, s + 3, e, afi, addPathFor(st.ctx, afi), 'MP_UNREACH_NLRI');
     if (typeof nlri === 'string') return reset(OPT, nlri);
     st.attrs.mpUnreach = { afi, safi, nlri };
     return null;

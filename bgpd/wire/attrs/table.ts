@@ -32,10 +32,11 @@ export interface AttrCoder {
   /** Expected Optional and Transitive bits (RFC 4271 §5); Partial and Extended Length are not compared. */
   flags: number;
   /**
-   * Decode value `v` (a view: copy anything kept) into st.attrs. Returns null when well formed, else
-   * the verdict for this attribute; the attribute is then not stored.
+   * Decode the value b[s, e) into st.attrs (offsets, not a view: a subarray per attribute would
+   * double the allocations of a small UPDATE). Returns null when well formed, else the verdict for
+   * this attribute; the attribute is then not stored.
    */
-  decode(v: Buffer, st: DecodeState): Verdict | null;
+  decode(b: Buffer, s: number, e: number, st: DecodeState): Verdict | null;
   /** The attribute value to send, or null when `a` does not carry this attribute. */
   encode(a: PathAttributes, ctx: CodecContext): Buffer | null;
 }
