@@ -85,7 +85,9 @@ export class Connection {
     this.#ctxIn = PRE_OPEN_CONTEXT;
     this.#ctxOut = PRE_OPEN_CONTEXT;
     this.negotiated = null;
+    let connected = !outgoing;
     sock.on('connect', () => {
+      connected = true;
       if (this.#sock === sock) this.fire({ type: 'Tcp_CR_Acked' });
     });
     sock.on('data', (chunk: Buffer) => {
@@ -96,7 +98,8 @@ export class Connection {
     });
     sock.on('error', (err: NodeJS.ErrnoException) => {
       if (this.#sock !== sock) return;
-      const where = sock.connecting ? (outgoing ? 'Active Socket' : 'Socket') : 'Socket';
+      // BIRD's wording: a failed connect is the "Active Socket", anything later the "Socket".
+      const where = connected ? 'Socket' : 'Active Socket';
       this.#cause = `${where}: ${describeSocketError(err)}`;
     });
     sock.on('close', () => {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Topology, waitFor } from '../helpers/netns.js';
 import type { Speaker } from '../../bgpd/speaker.js';
 import { Bird, kernelRoutes } from './peers.js';
-import { enterNetns, manyPrefixes, model, res, testSpeaker } from './harness.js';
+import { enterNetns, manyPrefixes, model, quietLog, res, testSpeaker } from './harness.js';
 
 const US_AS = 4200000001;
 const BIRD_AS = 4200000002;
@@ -98,5 +98,64 @@ describe('bird2 peer', () => {
     bird.birdc('reload in us4');
     await waitFor('table sent again', () => speaker.session(S4)!.status().counters.updatesOut > before);
     expect(bird.birdc('show route protocol us4')).toMatch(/10\.65\.0\.0\/26/);
+  });
+
+  it('a frozen bird (SIGSTOP) is detected by hold timer expiry, and the session returns', { timeout: 90_000 }, async () => {
+    const s = speaker.session(S4)!;
+    const ups = s.status().establishedCount;
+    bird.signal('SIGSTOP');
+    try {
+      await waitFor('hold timer expiry', () => s.state !== 'Established', 30_000);
+      expect(s.status().lastError).toBe('BGP Error: Hold timer expired');
+    } finally {
+      bird.signal('SIGCONT');
+    }
+    await waitFor('re-established', () => s.state === 'Established' && s.status().establishedCount > ups, 60_000);
+    await waitFor('routes back', () => speaker.adjRibIn(S4)!.size === 1000, 30_000);
+  });
+
+  it('a killed bird is detected by the TCP close; we retry with backoff and keep its routes stale (RFC 4724)', { timeout: 90_000 }, async () => {
+    const s = speaker.session(S4)!;
+    await waitFor('established', () => s.state === 'Established', 60_000);
+    await waitFor('IPv6 established', established(S6), 60_000);
+    await bird.stop();
+    await waitFor('TCP close seen', () => s.state !== 'Established');
+    expect(s.status().lastError).toMatch(/^Socket: Connection (closed|reset by peer)$/);
+    const rib = speaker.adjRibIn(S4)!;
+    expect(rib.size).toBe(1000);
+    expect([...rib.routes()].every((r) => r.stale)).toBe(true);
+    expect(s.status().gracefulRestart).toBe('peer-restarting');
+    const attempts = s.status().connectAttempts;
+    await new Promise((r) => setTimeout(r, 6000));
+    const tried = s.status().connectAttempts - attempts;
+    // Backoff from 1 s doubling: a handful of attempts while the peer is away, never a tight loop.
+    expect(tried).toBeGreaterThanOrEqual(1);
+    expect(tried).toBeLessThanOrEqual(5);
+    expect(s.status().lastError).toBe('Active Socket: Connection refused');
+
+    // bird comes back restarting (-R: R and forwarding bits) with half the table: after its
+    // End-of-RIB the 500 routes it did not announce again are swept.
+    quietLog.lines.length = 0;
+    bird.configure(birdSpec(manyPrefixes(500)));
+    await bird.start(true);
+    await waitFor('re-established', () => s.state === 'Established', 60_000);
+    await waitFor('stale routes swept', () => s.status().gracefulRestart === 'none' && rib.size === 500, 30_000);
+    expect([...rib.routes()].some((r) => r.stale)).toBe(false);
+    expect(quietLog.lines.some((l) => l.includes('stale routes swept') && l.includes(`"session":"${S4}"`) && l.includes('"removed":500'))).toBe(true);
+  });
+
+  it('we restart: bird keeps our routes through it (RFC 4724)', { timeout: 90_000 }, async () => {
+    await waitFor('established', established(S4), 60_000);
+    await waitFor('block in bird', () => /10\.65\.0\.0\/26 via 10\.0\.0\.1/.test(kernelRoutes(peerNs)));
+    await speaker.stop({ graceful: true });
+    await waitFor('bird saw us go', () => !/Established/.test(bird.protocolState('us4')));
+    // Stale in bird, but still installed.
+    expect(kernelRoutes(peerNs)).toMatch(/10\.65\.0\.0\/26 via 10\.0\.0\.1/);
+    speaker = testSpeaker({ restarting: true });
+    await speaker.apply(model('us', resources(BLOCKS)));
+    await waitFor('re-established', established(S4), 60_000);
+    await waitFor('bird back in Established', () => /Established/.test(bird.protocolState('us4')));
+    expect(kernelRoutes(peerNs)).toMatch(/10\.65\.0\.0\/26 via 10\.0\.0\.1/);
+    expect(bird.birdc('show route 10.65.0.0/26 all')).not.toMatch(/stale/i);
   });
 });
