@@ -118,13 +118,13 @@ export class FileDatastore implements Datastore {
   }
 
   /** Expand directories into their files (sorted), keeping explicit files as given. */
-  async #files(problems: ResourceProblem[]): Promise<string[]> {
+  async #files(): Promise<string[]> {
     const out: string[] = [];
     for (const p of this.#paths) {
       let st;
       try {
         st = await stat(p);
-      } catch (err) {
+      } catch {
         // A path named on the command line that vanished is an accident (or a replace caught
         // half-way), not a request to drop everything in it: pass it on so its last good
         // contents are kept. Files that leave a watched directory are removed resources.
@@ -143,7 +143,7 @@ export class FileDatastore implements Datastore {
 
   async #readAll(): Promise<Snapshot> {
     const problems: ResourceProblem[] = [];
-    const files = await this.#files(problems);
+    const files = await this.#files();
     const resources: CalicoResource[] = [];
     const secrets: SecretResource[] = [];
     const seen = new Set<string>();
