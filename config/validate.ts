@@ -139,9 +139,16 @@ export function integer(path: string, v: unknown, min: number, max: number): num
   return v;
 }
 
+// calicoctl reads YAML 1.1, where these plain words are booleans; YAML 1.2 (our parser) leaves
+// them strings, so a manifest that works with calicoctl would fail here without this.
+const YAML11_TRUE = ['y', 'Y', 'yes', 'Yes', 'YES', 'true', 'True', 'TRUE', 'on', 'On', 'ON'];
+const YAML11_FALSE = ['n', 'N', 'no', 'No', 'NO', 'false', 'False', 'FALSE', 'off', 'Off', 'OFF'];
+
 export function bool(path: string, v: unknown): boolean {
-  if (typeof v !== 'boolean') fail(path, `expected true or false, got ${describe(v)}`);
-  return v;
+  if (typeof v === 'boolean') return v;
+  if (typeof v === 'string' && YAML11_TRUE.includes(v)) return true;
+  if (typeof v === 'string' && YAML11_FALSE.includes(v)) return false;
+  fail(path, `expected true or false, got ${describe(v)}`);
 }
 
 export function str(path: string, v: unknown): string {

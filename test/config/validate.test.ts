@@ -81,6 +81,14 @@ describe('CIDRs', () => {
   });
 });
 
+describe('booleans', () => {
+  it('accepts YAML 1.1 words as calicoctl does', () => {
+    expect([v.bool('b', true), v.bool('b', 'yes'), v.bool('b', 'On'), v.bool('b', 'no'), v.bool('b', 'FALSE')]).toEqual([true, true, true, false, false]);
+    expect(reason(() => v.bool('spec.disabled', 'maybe'))).toBe('spec.disabled: expected true or false, got "maybe"');
+    expect(reason(() => v.bool('spec.disabled', 1))).toBe('spec.disabled: expected true or false, got number 1');
+  });
+});
+
 describe('communities and misc', () => {
   it('checks standard and large communities', () => {
     expect(v.community('c', '65000:100')).toBe('65000:100');
