@@ -4,8 +4,7 @@
 // encoding BGP leaves open and ours differs (canonical.ts names each case), to exactly the bytes
 // that choice maps to, and to the same decoded message.
 import { describe, expect, it } from 'vitest';
-import { decodeMessage, encodeMessage } from '../../../bgpd/wire/message.js';
-import type { CodecContext } from '../../../bgpd/wire/types.js';
+import { decodeMessage, encodeMessage, type CodecContext } from '../../../bgpd/wire/index.js';
 import { fixtureFiles } from '../../fixtures/wire/fixture.js';
 import { canonicalize } from './canonical.js';
 import { ourView, tsharkView } from './views.js';

@@ -4,8 +4,7 @@
 // header facts, OPEN parameters and capabilities, every path attribute's value (the AS path after
 // the RFC 6793 §4.2.3 merge, as our decoder hands it out), prefixes with path ids, NOTIFICATION
 // codes and shutdown text, ROUTE-REFRESH subtypes.
-import { ipv4ToString, ipv6ToString } from '../../../bgpd/wire/addr.js';
-import type { Capability, Message, PrefixList } from '../../../bgpd/wire/types.js';
+import { ipv4ToString, ipv6ToString, type Capability, type Message, type PrefixList } from '../../../bgpd/wire/index.js';
 
 export type View = Record<string, unknown>;
 type Fields = Record<string, string[]>;
