@@ -196,16 +196,17 @@ class Planner {
       if (globals.includes(p) || !appliesHere(p, m)) continue;
       for (const t of this.targets(p)) this.peering(p, t, 'node', `BGPPeer/${p.name}`);
     }
-    // The other side of peerSelector peerings: a node selected as a peer peers back with the
+    // The other side (confd's second pass): a node that a BGPPeer points at — selected by its
+    // peerSelector, or whose address and AS are its peerIP and asNumber — peers back with the
     // nodes the BGPPeer applies to, unless reversePeering is Manual.
     const self = m.nodes.find((n) => n.name === m.nodeName);
     for (const p of m.peers) {
-      if (p.peerSelector === undefined || p.reversePeering === 'Manual' || !self) continue;
-      if (!sel(p.peerSelector)?.matches(self.labels)) continue;
+      if (p.reversePeering === 'Manual' || !self || !pointsAt(p, self)) continue;
       const locals = localNodesOf(p, m);
       for (const n of m.nodes) {
         if (n.name === m.nodeName || (locals && !locals.includes(n.name))) continue;
-        for (const family of [4, 6] as const) {
+        // A peerIP peering is of one family; the reverse of a peerSelector one has both.
+        for (const family of p.peerIP ? [p.peerIP.family] : ([4, 6] as const)) {
           const ip = nodeAddr(n, family);
           if (!ip) continue;
           const t: Target = { family, address: ip, asNumber: p.localASNumber ?? n.asNumber, node: n, ...(n.listenPort !== DEFAULT_PORT ? { port: n.listenPort } : {}) };
@@ -214,6 +215,13 @@ class Planner {
       }
     }
   }
+}
+
+/** Is `node` the remote end of BGPPeer `p` (by peerSelector, or by peerIP and AS)? */
+function pointsAt(p: PeerModel, node: ClusterNode): boolean {
+  if (p.peerSelector !== undefined) return !!sel(p.peerSelector)?.matches(node.labels);
+  if (!p.peerIP) return false;
+  return nodeAddr(node, p.peerIP.family) === p.peerIP.address && p.asNumber === node.asNumber;
 }
 
 /** The sessions this node should run, sorted by protocol name. */

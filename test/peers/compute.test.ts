@@ -82,10 +82,12 @@ describe('BGPPeer', () => {
     expect(p.problems.map((x) => x.message).join()).toMatch(/Node_192_0_2_1 duplicates Global_192_0_2_1/);
   });
 
-  it('never peers with itself', () => {
+  it('never peers with itself; a node named by peerIP and AS peers back (confd\'s reverse pass)', () => {
     const y = base + doc('BGPPeer', 'g', '  peerIP: 10.0.0.1\n  asNumber: 64512\n');
-    expect(plan(y, 'a').sessions).toEqual([]);
+    expect(plan(y, 'a').sessions.map((s) => [s.name, s.origin])).toEqual([['Node_10_0_0_2', 'BGPPeer/g (reverse)']]);
     expect(plan(y, 'b').sessions.map((s) => s.name)).toEqual(['Global_10_0_0_1']);
+    // A different AS means the address is not that node's BGP speaker: no reverse peering.
+    expect(plan(y.replace('asNumber: 64512', 'asNumber: 65000'), 'a').sessions).toEqual([]);
   });
 
   it('a global peering with a Calico node follows the one-direction rule', () => {

@@ -30,23 +30,31 @@ const peerArb = fc.record({
   scope: fc.constantFrom('global', 'nodeSelector', 'node'),
   nodeSelector: selectorArb,
   node: fc.nat(7),
-  peerSelector: selectorArb,
+  // Either a selector, or the peerIP and AS of one of the nodes.
+  peerSelector: fc.option(selectorArb, { nil: undefined }),
+  peerNode: fc.nat(7),
 });
+const ADDR = [9, 10, 1, 100, 2, 20, 3, 30];
 
 function resources(nodes: fc.ValueOf<typeof nodeArb>[], peers: fc.ValueOf<typeof peerArb>[], mesh: boolean): CalicoResource[] {
   const r: CalicoResource[] = [{ apiVersion: 'projectcalico.org/v3', kind: 'BGPConfiguration', metadata: { name: 'default' }, spec: { nodeToNodeMeshEnabled: mesh } }];
   nodes.forEach((n, i) => {
     const bgp: Record<string, unknown> = {};
     // Addresses whose string order differs from numeric order (.9 vs .10) exercise the rule.
-    if (n.v4 || !n.v6) bgp.ipv4Address = `10.0.0.${[9, 10, 1, 100, 2, 20, 3, 30][i]}/24`;
-    if (n.v6) bgp.ipv6Address = `fd00::${[9, 10, 1, 100, 2, 20, 3, 30][i].toString(16)}/64`;
+    if (n.v4 || !n.v6) bgp.ipv4Address = `10.0.0.${ADDR[i]}/24`;
+    if (n.v6) bgp.ipv6Address = `fd00::${ADDR[i].toString(16)}/64`;
     if (n.as) bgp.asNumber = n.as;
     if (n.rr) bgp.routeReflectorClusterID = n.rr;
     r.push({ apiVersion: 'projectcalico.org/v3', kind: 'Node', metadata: { name: `n${i}`, labels: Object.fromEntries(n.labels.map((l) => [l, 'x'])) }, spec: { bgp } });
     if (n.port) r.push({ apiVersion: 'projectcalico.org/v3', kind: 'BGPConfiguration', metadata: { name: `node.n${i}` }, spec: { listenPort: n.port } });
   });
   peers.forEach((p, i) => {
-    const spec: Record<string, unknown> = { peerSelector: p.peerSelector };
+    const target = nodes[p.peerNode % nodes.length];
+    const spec: Record<string, unknown> = p.peerSelector
+      ? { peerSelector: p.peerSelector }
+      : target.v6 && !target.v4
+        ? { peerIP: `fd00::${ADDR[p.peerNode % nodes.length].toString(16)}`, asNumber: target.as ?? 64512 }
+        : { peerIP: `10.0.0.${ADDR[p.peerNode % nodes.length]}`, asNumber: target.as ?? 64512 };
     if (p.scope === 'nodeSelector') spec.nodeSelector = p.nodeSelector;
     if (p.scope === 'node') spec.node = `n${p.node % nodes.length}`;
     r.push({ apiVersion: 'projectcalico.org/v3', kind: 'BGPPeer', metadata: { name: `p${i}` }, spec });
