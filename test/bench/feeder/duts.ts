@@ -103,6 +103,59 @@ export class BirdControl {
   }
 }
 
+/**
+ * A client of FRR's daemon vty socket (the one vtysh uses) on one long-lived connection: a command is
+ * sent NUL-terminated; the reply ends with three NULs and a status byte. Polling through it costs the
+ * daemon one command, not a vtysh process per poll.
+ */
+export class FrrVty {
+  #sock: Socket;
+  #buf = Buffer.alloc(0);
+  #waiter: { resolve: (reply: string) => void; reject: (err: Error) => void } | null = null;
+
+  private constructor(sock: Socket) {
+    this.#sock = sock;
+    sock.on('data', (d: Buffer) => {
+      this.#buf = Buffer.concat([this.#buf, d]);
+      const n = this.#buf.length;
+      if (n >= 4 && this.#buf[n - 4] === 0 && this.#buf[n - 3] === 0 && this.#buf[n - 2] === 0 && this.#waiter) {
+        const reply = this.#buf.subarray(0, n - 4).toString('utf8');
+        this.#buf = Buffer.alloc(0);
+        const w = this.#waiter;
+        this.#waiter = null;
+        w.resolve(reply);
+      }
+    });
+    const fail = (err: Error): void => {
+      const w = this.#waiter;
+      this.#waiter = null;
+      w?.reject(err);
+    };
+    sock.on('error', fail);
+    sock.on('close', () => fail(new Error('vty socket closed')));
+  }
+
+  static async connect(path: string): Promise<FrrVty> {
+    const sock = createConnection(path);
+    await new Promise<void>((resolve, reject) => {
+      sock.once('connect', resolve);
+      sock.once('error', reject);
+    });
+    return new FrrVty(sock);
+  }
+
+  command(cmd: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      this.#waiter = { resolve, reject };
+      this.#sock.write(`${cmd}\0`);
+    });
+  }
+
+  close(): void {
+    this.#sock.destroy();
+  }
+}
+
 // -------------------------------------------------------------------------------------------- drivers
 
 function installed(cmd: string): boolean {
@@ -151,17 +204,15 @@ router bgp ${s.localAs}
  exit-address-family
 !
 `);
+    const vty = await FrrVty.connect(join(f.vtyDir, 'bgpd.vty'));
     return {
       pid: f.proc.pid!,
-      pollMs: 100,
+      pollMs: 20,
       async routes() {
-        const { stdout } = await run('ip', [
-          'netns', 'exec', ns, 'vtysh', '--vty_socket', f.vtyDir, '-d', 'bgpd', '-c', 'show bgp ipv4 unicast summary json',
-        ]);
-        const j = JSON.parse(stdout) as { peers?: Record<string, { pfxRcd?: number }> };
+        const j = JSON.parse(await vty.command('show bgp ipv4 unicast summary json')) as { peers?: Record<string, { pfxRcd?: number }> };
         return j.peers?.[s.peerAddr]?.pfxRcd ?? 0;
       },
-      close: () => undefined,
+      close: () => vty.close(),
     };
   },
 };
@@ -185,12 +236,13 @@ export const gobgp: Dut = {
 `);
     return {
       pid: g.proc.pid!,
-      pollMs: 100,
+      // Each poll starts a gobgp process (gRPC has no cheap client here): poll gently, and ask for the
+      // neighbour's accepted count, which GoBGP keeps as a counter, not the table summary it computes.
+      pollMs: 250,
       async routes() {
-        const { stdout } = await run('ip', [
-          'netns', 'exec', ns, 'gobgp', '-u', '127.0.0.1', '-p', '50051', 'global', 'rib', 'summary', '-a', 'ipv4',
-        ]);
-        const m = /Destination:\s*(\d+)/.exec(stdout);
+        const { stdout } = await run('ip', ['netns', 'exec', ns, 'gobgp', '-u', '127.0.0.1', '-p', '50051', 'neighbor']);
+        const row = stdout.split('\n').find((l) => l.startsWith(`${s.peerAddr} `));
+        const m = row ? /(\d+)\s*$/.exec(row) : null;
         return m ? Number(m[1]) : 0;
       },
       close: () => undefined,
