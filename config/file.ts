@@ -92,6 +92,11 @@ export class FileDatastore implements Datastore {
       } while (this.#again && !this.#stopped);
       this.#reading = undefined;
       this.#publish(snap);
+      // Unreadable files are a source failure (the contract's onError), not just bad content.
+      const unreadable = snap.problems.filter((p) => p.message.startsWith('cannot read:'));
+      if (unreadable.length && !this.#stopped) {
+        this.#emitError(new Error(unreadable.map((p) => `${p.source}: ${p.message}`).join('; ')));
+      }
       return snap;
     })();
     return this.#reading;

@@ -206,6 +206,20 @@ describe('reloading', () => {
     await waitFor('snapshot with p4', () => last && names(last).join() === 'IPPool/p4');
   });
 
+  it('an unreadable file is reported through onError and keeps its last good contents', async () => {
+    const f = join(dir, 'pools.yaml');
+    writeFileSync(f, pool('p1', '10.1.0.0/16'));
+    const ds = store(f);
+    const errors: string[] = [];
+    ds.onError((e) => errors.push(e.message));
+    await ds.start();
+    expect(errors).toEqual([]);
+    unlinkSync(f);
+    const snap = await ds.reload();
+    expect(names(snap)).toEqual(['IPPool/p1']);
+    expect(errors).toEqual([`${f}: cannot read: ENOENT`]);
+  });
+
   it('a file removed from a directory removes its resources', async () => {
     writeFileSync(join(dir, 'a.yaml'), pool('a', '10.1.0.0/16'));
     writeFileSync(join(dir, 'b.yaml'), pool('b', '10.2.0.0/16'));
