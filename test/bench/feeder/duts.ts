@@ -257,13 +257,12 @@ export function repoRoot(): string {
   return dir;
 }
 
-/** Our daemon, built to dist/bgpd/main.js, configured from a Calico YAML file, no kernel writes. */
-export const ours: Dut = {
-  name: 'ours',
-  unavailable: () => (existsSync(join(repoRoot(), 'dist', 'bgpd', 'main.js')) ? null : 'not built yet'),
-  async start(topo, ns, s) {
-    const config = topo.file('ours.yaml');
-    writeFileSync(config, `apiVersion: projectcalico.org/v3
+/**
+ * Calico resources making node "dut" a plain eBGP receiver of the feeder: no mesh, one global BGPPeer.
+ * (A global BGPPeer is an active session: only the mesh applies Calico's passive rule.)
+ */
+export function oursConfig(s: DutSession): string {
+  return `apiVersion: projectcalico.org/v3
 kind: BGPConfiguration
 metadata:
   name: default
@@ -287,7 +286,16 @@ metadata:
 spec:
   peerIP: ${s.peerAddr}
   asNumber: ${s.peerAs}
-`);
+`;
+}
+
+/** Our daemon, built to dist/bgpd/main.js, configured from a Calico YAML file, no kernel writes. */
+export const ours: Dut = {
+  name: 'ours',
+  unavailable: () => (existsSync(join(repoRoot(), 'dist', 'bgpd', 'main.js')) ? null : 'not built yet'),
+  async start(topo, ns, s) {
+    const config = topo.file('ours.yaml');
+    writeFileSync(config, oursConfig(s));
     const socket = topo.file('ours.ctl');
     const proc = topo.spawn(ns, process.execPath, [
       join(repoRoot(), 'dist', 'bgpd', 'main.js'), '--config', config, '--node', 'dut', '--no-fib', '--socket', socket,
