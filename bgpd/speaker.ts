@@ -160,7 +160,14 @@ export class Speaker {
       // RFC 4724 §4.1/§4.2: End-of-RIB after the initial table, for every negotiated family.
       for (const afi of this.#families(p)) s.sendEndOfRib(afi);
     },
-    update: (s, u) => this.#peerOf(s)?.rib.apply(u),
+    update: (s, u) => {
+      const p = this.#peerOf(s);
+      if (!p) return;
+      // RFC 4271 §9.1.2: a route whose AS_PATH already holds our AS is a loop; BIRD drops it at
+      // import unless numAllowedLocalASNumbers allows that many occurrences.
+      const mine = (u.attributes.asPath ?? []).reduce((n, seg) => n + seg.asns.filter((a) => a === p.desired.localAS).length, 0);
+      p.rib.apply(mine > (p.desired.numAllowedLocalAS ?? 0) ? { ...u, treatAsWithdraw: true } : u);
+    },
     endOfRib: (s, afi) => this.#opts.log.debug({ session: s.name, afi }, 'End-of-RIB received'),
     routeRefresh: (s, afi, subtype) => {
       const p = this.#peerOf(s);
