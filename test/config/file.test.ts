@@ -206,6 +206,20 @@ describe('reloading', () => {
     await waitFor('snapshot with p4', () => last && names(last).join() === 'IPPool/p4');
   });
 
+  it('reloads on SIGHUP when asked to', async () => {
+    const f = join(dir, 'pools.yaml');
+    writeFileSync(f, pool('p1', '10.1.0.0/16'));
+    const ds = store(f, { watch: false, sighup: true });
+    await ds.start();
+    let last: Snapshot | undefined;
+    ds.onChange((s) => (last = s));
+    writeFileSync(f, pool('p2', '10.2.0.0/16'));
+    process.kill(process.pid, 'SIGHUP');
+    await waitFor('snapshot after SIGHUP', () => last && names(last).join() === 'IPPool/p2');
+    await ds.stop();
+    expect(process.listenerCount('SIGHUP')).toBe(0);
+  });
+
   it('an unreadable file is reported through onError and keeps its last good contents', async () => {
     const f = join(dir, 'pools.yaml');
     writeFileSync(f, pool('p1', '10.1.0.0/16'));
