@@ -334,7 +334,12 @@ function filterRules(c: Checker, path: string, val: unknown, family: Family): BG
     const p = `${path}[${i}]`;
     const m = c.field(() => v.map(p, item));
     if (!m) return;
-    c.unknown(p, m, ['action', 'cidr', 'matchOperator', 'prefixLength', 'source', 'interface', 'peerType']);
+    // An unknown field in a filter rule is most likely a match condition of a newer Calico
+    // (communities, asPathPrefix, …). Ignoring it would make the rule match more routes than
+    // written, so the filter is rejected instead of merely warned about.
+    const known = ['action', 'cidr', 'matchOperator', 'prefixLength', 'source', 'interface', 'peerType'];
+    for (const k of Object.keys(m)) if (!known.includes(k)) c.error(`${p}.${k}`, 'unsupported filter field; the filter is rejected rather than matching more than intended');
+    if (m.source !== undefined && path.includes('import')) c.error(`${p}.source`, 'only export rules can match on source');
     const rule: BGPFilterRule = { action: c.field(() => v.oneOf(`${p}.action`, m.action, ['Accept', 'Reject'] as const)) ?? 'Reject' };
     rule.cidr = c.field(() => opt(m.cidr, (x) => v.cidr(`${p}.cidr`, x, { network: true })));
     if (rule.cidr && rule.cidr.family !== family) c.error(`${p}.cidr`, `must be an IPv${family} CIDR`);

@@ -177,6 +177,10 @@ describe('resources', () => {
     expect(errors(res('BGPFilter', { exportV4: [{ action: 'Accept', cidr: 'fd00::/64', matchOperator: 'In' }] })).join()).toMatch(/must be an IPv4 CIDR/);
     expect(errors(res('BGPFilter', { importV4: [{ action: 'Drop' }] })).join()).toMatch(/action/);
     expect(errors(res('BGPFilter', { importV4: [{ action: 'Accept', matchOperator: 'In' }] })).join()).toMatch(/set together/);
+    expect(errors(res('BGPFilter', { exportV4: [{ action: 'Reject', communities: { values: ['65000:1'] } }] }))).toEqual(['spec.exportV4[0].communities: unsupported filter field; the filter is rejected rather than matching more than intended']);
+    expect(errors(res('BGPFilter', { importV6: [{ action: 'Accept', source: 'RemotePeers' }] }))).toEqual(['spec.importV6[0].source: only export rules can match on source']);
+    const ok = validateResource(res('BGPFilter', { exportV4: [{ action: 'Accept', cidr: '10.0.0.0/8', matchOperator: 'In', prefixLength: { min: 24, max: 26 }, source: 'RemotePeers', interface: 'eth*', peerType: 'iBGP' }] }));
+    expect(ok.ok && ok.resource).toMatchObject({ exportV4: [{ action: 'Accept', cidr: { cidr: '10.0.0.0/8' }, matchOperator: 'In', prefixLength: { min: 24, max: 26 }, source: 'RemotePeers', interface: 'eth*', peerType: 'iBGP' }] });
   });
 
   it('warns about unknown fields but accepts the resource', () => {
