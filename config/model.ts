@@ -262,7 +262,7 @@ export function buildNodeModel(snap: Snapshot, nodeName: string, opts: BuildOpti
   }
   for (const p of peers) {
     for (const f of p.filters) {
-      if (!r.BGPFilter.has(f)) problems.push({ source: `BGPPeer/${p.name}`, message: `filter ${JSON.stringify(f)} does not exist; ignored`, severity: 'warning' });
+      if (!r.BGPFilter.has(f)) problems.push({ source: `BGPPeer/${p.name}`, message: `filter ${JSON.stringify(f)} does not exist (or was rejected); the peering runs without it, as in Calico`, severity: 'error' });
     }
   }
 
