@@ -1,0 +1,148 @@
+// The codec's properties, run by the vitest suite (test/wire/properties.test.ts) with a modest number
+// of runs and by `npm run fuzz -- --iterations N` at scale:
+//   1. decode(encode(m)) deep-equals m for every generated well-formed message;
+//   2. random bytes behind a valid header, and mutations of valid messages, either decode or throw
+//      a BgpWireError — never any other exception — and a decoded message shares no memory with input;
+//   3. the Framer, fed random chunks of a valid stream with corruption, yields whole frames or a
+//      BgpWireError.
+import { isDeepStrictEqual } from 'node:util';
+import fc from 'fast-check';
+import { BgpWireError, decodeMessage, encodeMessage, Framer, type CodecContext, type Message } from '../../bgpd/wire/index.js';
+import { ctxArb, messageWithCtxArb } from './arbitraries.js';
+
+export interface NamedProperty {
+  name: string;
+  /** Run the property; the details say whether it failed and with which counterexample. */
+  check(params: { numRuns: number; seed?: number }): fc.RunDetails<unknown>;
+}
+
+function named<Ts extends [unknown, ...unknown[]]>(name: string, property: fc.IPropertyWithHooks<Ts>): NamedProperty {
+  return { name, check: (params) => fc.check(property, params) as fc.RunDetails<unknown> };
+}
+
+/** Encode, or null when the message legitimately exceeds the frame limit. */
+function encodeOrSkip(msg: Message, ctx: CodecContext): Buffer | null {
+  try {
+    return encodeMessage(msg, ctx);
+  } catch (e) {
+    if (e instanceof BgpWireError && e.code === 'encode-too-long') return null;
+    throw e;
+  }
+}
+
+/** Decode; only a BgpWireError may escape, and the result must not alias the input. */
+function decodeSafely(b: Buffer, ctx: CodecContext): void {
+  const copy = Buffer.from(b);
+  let m: Message;
+  try {
+    m = decodeMessage(b, ctx, { attrKey: true });
+  } catch (e) {
+    if (e instanceof BgpWireError) return;
+    throw new Error(`decoder threw a non-BgpWireError: ${String(e)}\ninput ${copy.toString('hex')}`);
+  }
+  // Wipe the input: a decoded message that aliased it would change.
+  const again = decodeMessage(copy, ctx, { attrKey: true });
+  b.fill(0xa5);
+  if (!isDeepStrictEqual(m, again)) throw new Error(`decoded message aliases its input buffer: ${copy.toString('hex')}`);
+}
+
+function withHeader(type: number, body: Uint8Array): Buffer {
+  const b = Buffer.alloc(19 + body.length, 0xff);
+  b.writeUInt16BE(Math.min(0xffff, b.length), 16);
+  b[18] = type;
+  Buffer.from(body).copy(b, 19);
+  return b;
+}
+
+const mutation = fc.record({
+  at: fc.nat(),
+  kind: fc.constantFrom('set', 'truncate', 'insert', 'flip'),
+  value: fc.integer({ min: 0, max: 255 }),
+  count: fc.integer({ min: 1, max: 4 }),
+});
+
+/** Apply mutations to the body and fix the header length, so the damage reaches the body decoders. */
+function mutate(b: Buffer, muts: { at: number; kind: string; value: number; count: number }[]): Buffer {
+  let x = Buffer.from(b);
+  for (const m of muts) {
+    const body = x.length - 19;
+    const at = 19 + (body > 0 ? m.at % body : 0);
+    if (m.kind === 'set' && body > 0) x[at] = m.value;
+    else if (m.kind === 'flip' && body > 0) x[at] ^= 1 << (m.value & 7);
+    else if (m.kind === 'truncate') x = x.subarray(0, Math.max(19, at));
+    else if (m.kind === 'insert') x = Buffer.concat([x.subarray(0, at), Buffer.alloc(m.count, m.value), x.subarray(at)]);
+  }
+  if (x.length <= 0xffff) x.writeUInt16BE(x.length, 16);
+  return x;
+}
+
+export function codecProperties(): NamedProperty[] {
+  return [
+    named(
+      'decode(encode(m)) deep-equals m for every message type',
+      fc.property(messageWithCtxArb, ({ ctx, msg }) => {
+        const b = encodeOrSkip(msg, ctx);
+        if (!b) return true;
+        const back = decodeMessage(b, ctx);
+        if (!isDeepStrictEqual(back, msg)) {
+          throw new Error(`round trip differs\n in:  ${inspect(msg)}\n out: ${inspect(back)}\n bytes ${b.toString('hex')}`);
+        }
+        // Encoding is deterministic: the decoded message encodes to the same bytes.
+        return encodeMessage(back, ctx).equals(b);
+      }),
+    ),
+    named(
+      'random bodies behind a valid header only ever yield a BgpWireError',
+      fc.property(ctxArb, fc.integer({ min: 0, max: 7 }), fc.uint8Array({ maxLength: 600 }), (ctx, type, body) => {
+        decodeSafely(withHeader(type, body), ctx);
+      }),
+    ),
+    named(
+      'mutated valid messages only ever yield a BgpWireError',
+      fc.property(messageWithCtxArb, fc.array(mutation, { minLength: 1, maxLength: 4 }), ({ ctx, msg }, muts) => {
+        const b = encodeOrSkip(msg, ctx);
+        if (!b) return;
+        decodeSafely(mutate(b, muts), ctx);
+      }),
+    ),
+    named(
+      'completely random bytes only ever yield a BgpWireError',
+      fc.property(ctxArb, fc.uint8Array({ maxLength: 200 }), (ctx, raw) => {
+        decodeSafely(Buffer.from(raw), ctx);
+      }),
+    ),
+    named(
+      'the Framer cuts corrupted streams into frames or a BgpWireError',
+      fc.property(
+        fc.array(messageWithCtxArb, { minLength: 1, maxLength: 4 }),
+        fc.array(fc.nat(), { maxLength: 6 }),
+        fc.option(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 }))),
+        (items, cuts, corrupt) => {
+          const frames = items.map(({ ctx, msg }) => encodeOrSkip(msg, { ...ctx, extendedMessage: false })).filter((b): b is Buffer => b !== null);
+          const stream = Buffer.concat(frames);
+          if (corrupt && stream.length) stream[corrupt[0] % stream.length] = corrupt[1];
+          const points = [...new Set(cuts.map((c) => (stream.length ? c % stream.length : 0)))].sort((a, b) => a - b);
+          const f = new Framer();
+          const out: Buffer[] = [];
+          let prev = 0;
+          try {
+            for (const p of [...points, stream.length]) {
+              out.push(...f.push(stream.subarray(prev, p)));
+              prev = p;
+            }
+          } catch (e) {
+            if (e instanceof BgpWireError) return;
+            throw e;
+          }
+          if (!corrupt && !isDeepStrictEqual(out, frames)) throw new Error('framer lost or changed frames');
+        },
+      ),
+    ),
+  ];
+}
+
+function inspect(x: unknown): string {
+  return JSON.stringify(x, (_k, v: unknown) =>
+    typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array || v instanceof Uint32Array ? Array.from(v) : v,
+  );
+}
