@@ -1,6 +1,7 @@
 // Live reconfiguration end to end: the speaker runs from the YAML file datastore in a network
 // namespace with two bird2 peers. Adding a BGPPeer to the file brings its session up; removing it
-// brings it down; a broken edit changes nothing; the other session keeps its uptime throughout.
+// brings it down; changing it resets only it; a listen port change or a broken edit resets nothing;
+// the other session keeps its uptime throughout.
 import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Topology, waitFor } from '../helpers/netns.js';
@@ -101,6 +102,17 @@ describe('editing the YAML file reconfigures live', () => {
     await waitFor('the broken file was read', () => applied.length > before || store.snapshot?.problems.some((p) => p.message.startsWith('malformed YAML')));
     expect(speaker.session(A)!.status()).toMatchObject({ state: 'Established', establishedCount: 1, since: sinceA });
     expect(speaker.session(B)!.state).toBe('Established');
+  });
+
+  it('changing one peer resets only that session; a listen port change resets nothing', async () => {
+    const sinceB = speaker.session(B)!.status().since;
+    // The graceful-restart time travels in the OPEN (RFC 4724), so B must reset; A must not.
+    writeFileSync(file, NODE + PEER_A + PEER_B.replace('sourceAddress: None', 'sourceAddress: None, keepaliveTime: 3s, maxRestartTime: 100s'));
+    await waitFor('session B re-established', () => speaker.session(B)?.state === 'Established' && speaker.session(B)!.status().since !== sinceB);
+    expect(speaker.session(A)!.status()).toMatchObject({ state: 'Established', establishedCount: 1, since: sinceA });
+    writeFileSync(file, NODE + PEER_A + PEER_B + '---\napiVersion: projectcalico.org/v3\nkind: BGPConfiguration\nmetadata: {name: node.us}\nspec: {listenPort: 1790}\n');
+    await waitFor('config applied', () => applied.at(-1)?.includes('node.us'));
+    expect(speaker.session(A)!.status()).toMatchObject({ state: 'Established', establishedCount: 1, since: sinceA });
   });
 
   it('removing the BGPPeer brings its session down and leaves the other alone', async () => {
