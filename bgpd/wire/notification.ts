@@ -35,11 +35,15 @@ export function decodeNotification(buf: Buffer, start: number, end: number): Not
   return msg;
 }
 
-/** RFC 9003 data field for a shutdown communication; the text is cut at 255 octets on a character boundary. */
-export function shutdownData(message: string): Buffer {
+/**
+ * RFC 9003 data field for a shutdown communication, cut at `maxOctets` (255; RFC 9003 §2 asks for
+ * at most 128 when the peer may only know RFC 8203) on a character boundary.
+ */
+export function shutdownData(message: string, maxOctets = 255): Buffer {
+  const max = Math.max(0, Math.min(255, Math.floor(maxOctets)));
   let b = Buffer.from(message, 'utf8');
-  if (b.length > 255) {
-    let n = 255;
+  if (b.length > max) {
+    let n = max;
     while (n > 0 && (b[n] & 0xc0) === 0x80) n--; // do not split a UTF-8 sequence
     b = b.subarray(0, n);
   }
@@ -47,8 +51,8 @@ export function shutdownData(message: string): Buffer {
 }
 
 /** Cease with a shutdown communication (RFC 9003): subcode 2 (shutdown) or 4 (reset). */
-export function shutdownNotification(subcode: 2 | 4, message: string): NotificationMessage {
-  const data = shutdownData(message);
+export function shutdownNotification(subcode: 2 | 4, message: string, maxOctets = 255): NotificationMessage {
+  const data = shutdownData(message, maxOctets);
   const msg: NotificationMessage = { type: 'notification', code: ERR.CEASE, subcode, data };
   const s = decodeShutdownCommunication(data);
   if (s !== undefined) msg.shutdownMessage = s;

@@ -27,7 +27,7 @@ const ALL_V4 = `
   80 09 04 0a000003                             # ORIGINATOR_ID 10.0.0.3
   80 0a 08 0a000004 0a000005                    # CLUSTER_LIST 10.0.0.4 10.0.0.5
   c0 10 08 0002fde900000064                     # EXTENDED_COMMUNITIES route target 65001:100
-  c0 20 0c 00000b62 0000ff78 00009480           # LARGE_COMMUNITY 2914:65400:38016 (RFC 8092 §3 example values)
+  c0 20 0c 00000b62 0000ff78 00009480           # LARGE_COMMUNITY 2914:65400:38016 (RFC 8092 §3: three u32)
 `;
 
 describe('every attribute on a 4-octet AS session', () => {

@@ -100,6 +100,20 @@ describe('NOTIFICATION', () => {
     expect(encodeMessage(m, CTX4)).toEqual(b);
   });
 
+  it('carries the RFC 9003 §5 example communication byte for byte', () => {
+    const text = '[TICKET-1-1438367390] software upgrade; back in 2 hours';
+    const b = encodeMessage(shutdownNotification(2, text), CTX4);
+    // Error code 6, subcode 2, length 55, then the ASCII text, not NUL terminated.
+    expect(b.subarray(19)).toEqual(Buffer.concat([hex('06 02 37'), Buffer.from(text, 'ascii')]));
+    expect((decodeMessage(b, CTX4) as NotificationMessage).shutdownMessage).toBe(text);
+  });
+
+  it('cuts at 128 octets for peers that may only know RFC 8203', () => {
+    const n = shutdownNotification(2, 'x'.repeat(200), 128);
+    expect(n.data.length).toBe(129);
+    expect(n.data[0]).toBe(128);
+  });
+
   it('reads it from Administrative Reset too, in UTF-8', () => {
     const n = shutdownNotification(4, 'redémarrage ⚙');
     const m = decodeMessage(encodeMessage(n, CTX4), CTX4) as NotificationMessage;
