@@ -92,14 +92,11 @@ function flatten(node: Json, out: Record<string, string[]>, expert: TsharkMessag
   }
   if (node !== null && typeof node === 'object') {
     if (key === '_ws.expert') {
-      const items = [node];
-      for (const it of items) {
-        expert.push({
-          severity: String(it['_ws.expert.severity'] ?? ''),
-          group: String(it['_ws.expert.group'] ?? ''),
-          message: String(it['_ws.expert.message'] ?? ''),
-        });
-      }
+      expert.push({
+        severity: String(node['_ws.expert.severity'] ?? ''),
+        group: String(node['_ws.expert.group'] ?? ''),
+        message: String(node['_ws.expert.message'] ?? ''),
+      });
       return;
     }
     for (const [k, v] of Object.entries(node)) {
