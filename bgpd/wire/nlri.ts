@@ -1,7 +1,7 @@
 // NLRI encoding (RFC 4271 §4.3 prefix form; RFC 4760 §5 in MP attributes; RFC 7911 §3 with a
 // 4-octet path identifier before each prefix). Decoding is the hot path of a full-table ingest: one
 // pass validates and counts, a second fills exactly-sized typed arrays. No object per prefix.
-import type { BgpWireError } from './errors.js';
+import { encodeError, type BgpWireError } from './errors.js';
 import { AFI, type Afi, type PrefixList } from './types.js';
 
 // Zero-length typed arrays cannot be written to, so empty results may safely share them.
@@ -109,14 +109,20 @@ export function nlriWireSize(list: PrefixList, from: number, to: number, addPath
 
 /**
  * Write prefixes [from, to) at buf[off]; returns the offset after them. The caller sized buf. With
- * addPath and no ids in the list, path identifier 0 is sent.
+ * addPath and no ids in the list, path identifier 0 is sent. A list that breaks the PrefixList
+ * contract (length beyond the family, too few entries) is refused rather than sent corrupt.
  */
 export function writeNlri(list: PrefixList, from: number, to: number, addPath: boolean, buf: Buffer, off: number): number {
   let p = off;
   const ids = list.pathIds;
   const v4 = list.afi === AFI.IPv4;
   const addrs = list.addrs;
+  const maxBits = v4 ? 32 : 128;
+  if (to > list.lens.length || to * (v4 ? 1 : 4) > addrs.length || (ids && addPath && to > ids.length)) {
+    throw encodeError(`PrefixList of ${list.count} prefixes has arrays too short`);
+  }
   for (let i = from; i < to; i++) {
+    if (list.lens[i] > maxBits) throw encodeError(`prefix length ${list.lens[i]} in an ${v4 ? 'IPv4' : 'IPv6'} PrefixList`);
     if (addPath) {
       const id = ids ? ids[i] : 0;
       buf[p] = id >>> 24;

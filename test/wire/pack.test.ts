@@ -135,3 +135,12 @@ describe('packWithdrawals', () => {
     expect(ms.flatMap((m) => prefixListToStrings(m.withdrawn))).toEqual(prefixListToStrings(list));
   });
 });
+
+describe('encoder refusals', () => {
+  it('refuses a PrefixList that breaks its contract instead of sending corrupt NLRI', () => {
+    const bad: PrefixList = { afi: 1, count: 1, addrs: new Uint32Array([0x0a000000]), lens: new Uint8Array([40]), pathIds: null };
+    expect(() => packUpdates(ATTRS, bad, CTX4)).toThrow(BgpWireError);
+    const short: PrefixList = { afi: 2, count: 1, addrs: new Uint32Array(2), lens: new Uint8Array([64]), pathIds: null };
+    expect(() => packWithdrawals(short, CTX4)).toThrow(BgpWireError);
+  });
+});
