@@ -4,7 +4,11 @@
 //   2. random bytes behind a valid header, and mutations of valid messages, either decode or throw
 //      a BgpWireError — never any other exception — and a decoded message shares no memory with input;
 //   3. the Framer, fed random chunks of a valid stream with corruption, yields whole frames or a
-//      BgpWireError.
+//      BgpWireError;
+//   4. mutations of real bird2/FRR/GoBGP/ExaBGP traffic (test/fixtures/wire) likewise.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { BgpWireError, decodeMessage, encodeMessage, Framer, type CodecContext, type Message } from '../../bgpd/wire/index.js';
@@ -76,7 +80,26 @@ function mutate(b: Buffer, muts: { at: number; kind: string; value: number; coun
   return x;
 }
 
+/**
+ * Real captured messages with their contexts. Read from the source tree (test/fixtures/wire), which
+ * is found both from test/fuzz and from its build output dist/test/fuzz.
+ */
+export function capturedMessages(): { ctx: CodecContext; bytes: Buffer }[] {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const dir = [join(here, '..', 'fixtures', 'wire'), join(here, '..', '..', '..', 'test', 'fixtures', 'wire')].find(
+    (d) => existsSync(d) && readdirSync(d).some((f) => f.endsWith('.json')),
+  );
+  if (!dir) return [];
+  const out: { ctx: CodecContext; bytes: Buffer }[] = [];
+  for (const f of readdirSync(dir).filter((x) => x.endsWith('.json')).sort()) {
+    const file = JSON.parse(readFileSync(join(dir, f), 'utf8')) as { messages?: { hex: string; context: CodecContext }[] };
+    for (const m of file.messages ?? []) out.push({ ctx: m.context, bytes: Buffer.from(m.hex, 'hex') });
+  }
+  return out;
+}
+
 export function codecProperties(): NamedProperty[] {
+  const captured = capturedMessages();
   return [
     named(
       'decode(encode(m)) deep-equals m for every message type',
@@ -137,6 +160,15 @@ export function codecProperties(): NamedProperty[] {
           if (!corrupt && !isDeepStrictEqual(out, frames)) throw new Error('framer lost or changed frames');
         },
       ),
+    ),
+    named(
+      `mutated real captures (${captured.length} messages) only ever yield a BgpWireError`,
+      fc.property(fc.nat(), fc.array(mutation, { minLength: 1, maxLength: 4 }), fc.boolean(), (pick, muts, flipCtx) => {
+        if (captured.length === 0) return;
+        const { ctx, bytes } = captured[pick % captured.length];
+        // Decode also under the opposite AS width: a misnegotiated context must not crash either.
+        decodeSafely(mutate(bytes, muts), flipCtx ? { ...ctx, as4: !ctx.as4 } : ctx);
+      }),
     ),
   ];
 }
