@@ -1,6 +1,6 @@
 // Real peer daemons for session topology tests: configuration text and small control wrappers for
 // bird2 (birdc), so each test file reads as a scenario rather than as daemon plumbing.
-import type { ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { nsExec, waitFor, type Topology } from '../helpers/netns.js';
 
@@ -175,6 +175,119 @@ export class Frr {
   neighborState(address: string): string {
     const j = this.json<Record<string, { bgpState?: string }>>(`show bgp neighbors ${address}`);
     return j[address]?.bgpState ?? '';
+  }
+
+  signal(sig: NodeJS.Signals): void {
+    this.proc?.kill(sig);
+  }
+
+  async stop(): Promise<void> {
+    const p = this.proc;
+    if (!p || p.exitCode !== null || p.signalCode !== null) return;
+    p.kill('SIGKILL');
+    await new Promise((r) => p.once('exit', r));
+  }
+}
+
+export interface GobgpPeerSpec {
+  routerId: string;
+  localAs: number;
+  neighbors: { address: string; as: number; v6?: boolean }[];
+}
+
+export function gobgpConfig(s: GobgpPeerSpec): string {
+  const n = s.neighbors
+    .map(
+      (x) => `  - config:
+      neighbor-address: "${x.address}"
+      peer-as: ${x.as}
+    timers:
+      config:
+        hold-time: 9
+        keepalive-interval: 3
+        connect-retry: 2
+    graceful-restart:
+      config:
+        enabled: true
+        restart-time: 120
+    afi-safis:
+      - config:
+          afi-safi-name: ${x.v6 ? 'ipv6-unicast' : 'ipv4-unicast'}
+        mp-graceful-restart:
+          config:
+            enabled: true`,
+    )
+    .join('\n');
+  return `global:
+  config:
+    as: ${s.localAs}
+    router-id: ${s.routerId}
+neighbors:
+${n}
+`;
+}
+
+export class Gobgp {
+  proc: ChildProcess | null = null;
+  readonly conf: string;
+  readonly ns: string;
+  readonly apiPort = 50051;
+  readonly #topo: Topology;
+
+  constructor(topo: Topology, ns: string, name: string) {
+    this.#topo = topo;
+    this.ns = ns;
+    this.conf = topo.file(`${name}.yaml`);
+  }
+
+  configure(spec: GobgpPeerSpec): void {
+    writeFileSync(this.conf, gobgpConfig(spec));
+  }
+
+  async start(): Promise<void> {
+    this.proc = this.#topo.spawn(this.ns, 'gobgpd', ['-f', this.conf, '-t', 'yaml', '--api-hosts', `127.0.0.1:${this.apiPort}`, '--log-level', 'info']);
+    await waitFor('gobgpd API', () => {
+      try {
+        return this.gobgp(['global']).includes('AS');
+      } catch {
+        return false;
+      }
+    });
+  }
+
+  gobgp(args: string[]): string {
+    return nsExec(this.ns, 'gobgp', ['-p', String(this.apiPort), ...args]);
+  }
+
+  /** Run many gobgp commands, a few at a time (each is its own process). */
+  async gobgpMany(commands: string[][], parallel = 8): Promise<void> {
+    const queue = [...commands];
+    const worker = async (): Promise<void> => {
+      for (let c = queue.shift(); c; c = queue.shift()) {
+        await new Promise<void>((resolve, reject) => {
+          execFile('ip', ['netns', 'exec', this.ns, 'gobgp', '-p', String(this.apiPort), ...c!], (err) => (err ? reject(err) : resolve()));
+        });
+      }
+    };
+    await Promise.all(Array.from({ length: parallel }, worker));
+  }
+
+  neighborState(address: string): string {
+    const j = JSON.parse(this.gobgp(['neighbor', address, '-j'])) as { state?: { session_state?: number | string } };
+    return String(j.state?.session_state ?? '');
+  }
+
+  /** Routes in GoBGP's global RIB: prefix → next hops. */
+  rib(v6 = false): Map<string, string[]> {
+    const j = JSON.parse(this.gobgp(['global', 'rib', '-a', v6 ? 'ipv6' : 'ipv4', '-j'])) as Record<string, { attrs?: { type: number; nexthop?: string; value?: { nexthop?: string }[] }[] }[]>;
+    const out = new Map<string, string[]>();
+    for (const [prefix, paths] of Object.entries(j)) {
+      out.set(
+        prefix,
+        paths.flatMap((p) => (p.attrs ?? []).flatMap((a) => (a.type === 3 && a.nexthop ? [a.nexthop] : a.type === 14 && a.nexthop ? [a.nexthop] : []))),
+      );
+    }
+    return out;
   }
 
   signal(sig: NodeJS.Signals): void {
