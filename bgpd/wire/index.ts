@@ -9,7 +9,7 @@ export { BgpWireError, isBgpWireError, type WireErrorCode } from './errors.js';
 export { Framer, type FramerOptions } from './framer.js';
 export { decodeMessage, encodeMessage, maxMessageLength } from './message.js';
 export { endOfRib, isEndOfRib, type DecodeOptions } from './update.js';
-export { packUpdates, packWithdrawals, prefixesWireSize } from './pack.js';
+export { encodeAttributesForPacking, packUpdates, packWithdrawals, prefixesWireSize, type EncodedAttributes } from './pack.js';
 export { decodeAttributes, encodeAttributes, attributeName, ATTRIBUTE_TABLE } from './attrs/index.js';
 export { asPathLength, mergeAs4Path } from './attrs/aspath.js';
 export { shutdownNotification, decodeShutdownCommunication } from './notification.js';

@@ -8,7 +8,7 @@ import { addPathFor, mpReachHead, mpUnreachHead } from './attrs/mp.js';
 import { ATTR, FLAG } from './constants.js';
 import { encodeError } from './errors.js';
 import { nlriWireSize, prefixWireSize, writeNlri } from './nlri.js';
-import { AFI, HEADER_LEN, MAX_EXTENDED_MESSAGE_LEN, MAX_MESSAGE_LEN, MSG, SAFI, type CodecContext, type PathAttributes, type PrefixList, type Safi } from './types.js';
+import { AFI, type Afi, HEADER_LEN, MAX_EXTENDED_MESSAGE_LEN, MAX_MESSAGE_LEN, MSG, SAFI, type CodecContext, type PathAttributes, type PrefixList, type Safi } from './types.js';
 
 function limit(ctx: CodecContext, maxLen?: number): number {
   const cap = ctx.extendedMessage ? MAX_EXTENDED_MESSAGE_LEN : MAX_MESSAGE_LEN;
@@ -55,20 +55,43 @@ function writeMpAttrHeader(b: Buffer, off: number, type: number, valueLen: numbe
 }
 
 /**
- * UPDATEs announcing `prefixes` with attributes `attrs`. IPv4 prefixes go in the NLRI field unless
- * attrs.mpReach is for IPv4 (RFC 8950); IPv6 prefixes need attrs.mpReach for IPv6 (its nextHops
- * are used, its nlri ignored). Returns [] for an empty list.
+ * Path attributes encoded once for a session context, ready to be stamped into many UPDATEs. The
+ * Adj-RIB-Out can keep one per (interned attribute set, peer group) and skip re-encoding.
  */
-export function packUpdates(attrs: PathAttributes, prefixes: PrefixList, ctx: CodecContext, maxLen?: number): Buffer[] {
+export interface EncodedAttributes {
+  readonly kind: 'encoded-attributes';
+  /** Every attribute except MP_REACH_NLRI / MP_UNREACH_NLRI, with headers. */
+  readonly other: Buffer;
+  /** MP_REACH_NLRI value up to its NLRI (AFI, SAFI, next hops, reserved), or null. */
+  readonly mpHead: Buffer | null;
+  readonly mpAfi: Afi | null;
+  /** The context these bytes are valid for (AS width decides the AS_PATH form). */
+  readonly as4: boolean;
+}
+
+export function encodeAttributesForPacking(attrs: PathAttributes, ctx: CodecContext): EncodedAttributes {
+  const other = encodeAttributes(attrs, ctx, { skipMp: true });
+  if (other.length > 0xffff) throw encodeError('path attributes exceed 65535 octets', true);
+  const mp = attrs.mpReach;
+  return { kind: 'encoded-attributes', other, mpHead: mp ? mpReachHead(mp) : null, mpAfi: mp ? mp.afi : null, as4: ctx.as4 };
+}
+
+/**
+ * UPDATEs announcing `prefixes` with attributes `attrs` (plain, or encoded once by
+ * encodeAttributesForPacking). IPv4 prefixes go in the NLRI field unless the attributes carry an
+ * IPv4 MP_REACH_NLRI (RFC 8950); IPv6 prefixes need an IPv6 MP_REACH_NLRI (its next hops are used,
+ * its nlri ignored). Returns [] for an empty list.
+ */
+export function packUpdates(attrs: PathAttributes | EncodedAttributes, prefixes: PrefixList, ctx: CodecContext, maxLen?: number): Buffer[] {
   const max = limit(ctx, maxLen);
   const out: Buffer[] = [];
   if (prefixes.count === 0) return out;
+  const enc = isEncoded(attrs) ? attrs : encodeAttributesForPacking(attrs, ctx);
+  if (enc.as4 !== ctx.as4) throw encodeError('attributes were encoded for the other AS number width');
   const ap = addPathFor(ctx, prefixes.afi);
-  const other = encodeAttributes(attrs, ctx, { skipMp: true });
-  const mp = attrs.mpReach;
-  if (prefixes.afi === AFI.IPv4 && !(mp && mp.afi === AFI.IPv4)) {
+  const other = enc.other;
+  if (prefixes.afi === AFI.IPv4 && enc.mpAfi !== AFI.IPv4) {
     const fixed = HEADER_LEN + 4 + other.length;
-    if (other.length > 0xffff) throw encodeError('path attributes exceed 65535 octets', true);
     runs(prefixes, ap, max - fixed, (from, to, size) => {
       const b = Buffer.allocUnsafe(fixed + size);
       writeHeader(b);
@@ -80,8 +103,8 @@ export function packUpdates(attrs: PathAttributes, prefixes: PrefixList, ctx: Co
     });
     return out;
   }
-  if (!mp || mp.afi !== prefixes.afi) throw encodeError(`announcing AFI ${prefixes.afi} needs attrs.mpReach with its next hops`);
-  const head = mpReachHead(mp);
+  const head = enc.mpHead;
+  if (!head || enc.mpAfi !== prefixes.afi) throw encodeError(`announcing AFI ${prefixes.afi} needs attrs.mpReach with its next hops`);
   // Room is reckoned with the 4-octet (extended length) attribute header, the larger of the two.
   const fixed = HEADER_LEN + 4 + 4 + head.length + other.length;
   runs(prefixes, ap, max - fixed, (from, to, size) => {
@@ -100,6 +123,10 @@ export function packUpdates(attrs: PathAttributes, prefixes: PrefixList, ctx: Co
     out.push(b);
   });
   return out;
+}
+
+function isEncoded(a: PathAttributes | EncodedAttributes): a is EncodedAttributes {
+  return (a as EncodedAttributes).kind === 'encoded-attributes';
 }
 
 /** UPDATEs withdrawing `prefixes`: the withdrawn routes field for IPv4 unicast, else MP_UNREACH_NLRI. */

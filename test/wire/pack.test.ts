@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   BgpWireError,
   decodeMessage,
+  encodeAttributesForPacking,
   packUpdates,
   packWithdrawals,
   PrefixListBuilder,
@@ -109,6 +110,20 @@ describe('packUpdates', () => {
     expect(packUpdates(ATTRS, v4Table(0), CTX4)).toEqual([]);
     expect(() => packUpdates({ origin: 0 }, v6Table(1), CTX4)).toThrow(BgpWireError);
     expect(() => packUpdates(ATTRS, v4Table(1), CTX4, 30)).toThrow(BgpWireError);
+  });
+});
+
+describe('attributes encoded once', () => {
+  it('pack to the same bytes as plain attributes, IPv4 and IPv6', () => {
+    const list = v4Table(1500);
+    expect(packUpdates(encodeAttributesForPacking(ATTRS, CTX4), list, CTX4)).toEqual(packUpdates(ATTRS, list, CTX4));
+    const attrs6: PathAttributes = { origin: 0, asPath: [], mpReach: { afi: 2, safi: 1, nextHops: ['2001:db8::1'], nlri: prefixList(2, []) } };
+    const six = v6Table(700);
+    expect(packUpdates(encodeAttributesForPacking(attrs6, CTX4), six, CTX4)).toEqual(packUpdates(attrs6, six, CTX4));
+  });
+
+  it('refuse a session of the other AS number width', () => {
+    expect(() => packUpdates(encodeAttributesForPacking(ATTRS, CTX4), v4Table(1), CTX2)).toThrow(BgpWireError);
   });
 });
 
