@@ -26,8 +26,11 @@ export function checkHeader(buf: Buffer, off: number, maxLen: number): number {
 }
 
 export class Framer {
+  /** Bytes of an incomplete message, kept as received until the message is whole. */
   #chunks: Buffer[] = [];
   #buffered = 0;
+  /** Length of the incomplete message once its header has arrived, else 0. */
+  #need = 0;
   #maxLen: number;
   #error: BgpWireError | null = null;
 
@@ -48,40 +51,64 @@ export class Framer {
   /** Feed bytes; returns the whole messages now available (header included), in order. */
   push(chunk: Buffer): Buffer[] {
     if (this.#error) throw this.#error;
+    try {
+      return this.#push(chunk);
+    } catch (e) {
+      this.#error = e as BgpWireError;
+      throw e;
+    }
+  }
+
+  #push(chunk: Buffer): Buffer[] {
     const out: Buffer[] = [];
     if (chunk.length === 0) return out;
     let buf: Buffer;
     if (this.#buffered === 0) {
       buf = chunk;
     } else {
+      // Only append until the pending message is complete: joining on every push would copy a
+      // large message once per tiny segment (quadratic work a peer could force).
+      checkMarkerPrefix(chunk, this.#buffered);
       this.#chunks.push(chunk);
-      buf = Buffer.concat(this.#chunks, this.#buffered + chunk.length);
+      this.#buffered += chunk.length;
+      if (this.#need === 0 && this.#buffered >= HEADER_LEN) {
+        const joined = Buffer.concat(this.#chunks, this.#buffered);
+        this.#chunks = [joined];
+        this.#need = checkHeader(joined, 0, this.#maxLen);
+      }
+      if (this.#need === 0 || this.#buffered < this.#need) return out;
+      buf = this.#chunks.length === 1 ? this.#chunks[0] : Buffer.concat(this.#chunks, this.#buffered);
       this.#chunks = [];
       this.#buffered = 0;
+      this.#need = 0;
     }
     let off = 0;
-    try {
-      while (buf.length - off >= HEADER_LEN) {
-        const len = checkHeader(buf, off, this.#maxLen);
-        if (buf.length - off < len) break;
-        out.push(buf.subarray(off, off + len));
-        off += len;
+    while (buf.length - off >= HEADER_LEN) {
+      const len = checkHeader(buf, off, this.#maxLen);
+      if (buf.length - off < len) {
+        this.#need = len;
+        break;
       }
-      // A partial header can already prove a wrong marker: fail early rather than wait for bytes.
-      const rest = buf.length - off;
-      for (let i = 0; i < rest && i < 16; i++) {
-        if (buf[off + i] !== 0xff) checkHeader(buf, off, this.#maxLen);
-      }
-    } catch (e) {
-      this.#error = e as BgpWireError;
-      throw e;
+      out.push(buf.subarray(off, off + len));
+      off += len;
     }
     if (off < buf.length) {
-      // Keep the tail as its own copy so the retained bytes never pin a large chunk.
+      // A partial header can already prove a wrong marker: fail early rather than wait for bytes.
+      checkMarkerPrefix(buf.subarray(off, off + 16), 0);
+      // Keep the tail as its own copy: the caller's chunk is not ours to hold on to.
       const tail = Buffer.from(buf.subarray(off));
-      this.#chunks.push(tail);
+      this.#chunks = [tail];
       this.#buffered = tail.length;
     }
     return out;
+  }
+}
+
+/** Check the marker octets in `bytes`, which start at offset `at` of a message. */
+function checkMarkerPrefix(bytes: Buffer, at: number): void {
+  for (let i = 0; at + i < 16 && i < bytes.length; i++) {
+    if (bytes[i] !== 0xff) {
+      throw new BgpWireError('bad-marker', 'marker is not all ones', ERR.MESSAGE_HEADER, HEADER_ERR.CONNECTION_NOT_SYNCHRONIZED);
+    }
   }
 }

@@ -97,3 +97,24 @@ describe('Framer', () => {
     expect(new Framer({ extendedMessage: true }).push(big.subarray(0, 100))).toEqual([]);
   });
 });
+
+describe('Framer resource use', () => {
+  it('rejects an oversized length as soon as the header is complete, before the body arrives', () => {
+    const f = new Framer();
+    const h = msg(2, '');
+    h.writeUInt16BE(5000, 16);
+    expect(f.push(h.subarray(0, 10))).toEqual([]);
+    expect(() => f.push(h.subarray(10, 19))).toThrow(BgpWireError);
+  });
+
+  it('assembles a 65535-octet message pushed one octet at a time', () => {
+    // A quadratic framer would copy ~2 GB here; this one joins the pieces once.
+    const body = Buffer.concat([Buffer.from([0, 0, 0xff, 0xe8]), Buffer.alloc(65535 - 23, 0)]);
+    const big = msg(2, body);
+    const f = new Framer({ extendedMessage: true });
+    const got: Buffer[] = [];
+    for (let i = 0; i < big.length; i++) got.push(...f.push(big.subarray(i, i + 1)));
+    expect(got).toEqual([big]);
+    expect(f.buffered).toBe(0);
+  });
+});
