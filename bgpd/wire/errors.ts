@@ -22,7 +22,8 @@ export type WireErrorCode =
   | 'update-unrecognized-well-known'
   | 'update-malformed-mp-attribute'
   | 'update-invalid-network-field'
-  // NOTIFICATION, ROUTE-REFRESH
+  // NOTIFICATION (RFC 4271 §6.4: never answered with a NOTIFICATION; the session just closes),
+  // ROUTE-REFRESH
   | 'notification-malformed'
   | 'route-refresh-bad-length'
   | 'route-refresh-unsupported' // RFC 2918 §4 / RFC 7313 §5: ignore

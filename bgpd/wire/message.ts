@@ -31,6 +31,11 @@ export function decodeMessage(buf: Buffer, ctx: CodecContext, opts: DecodeOption
   }
   // RFC 4271 §6.1: a length wrong for the type is a Bad Message Length. ROUTE-REFRESH lengths are
   // RFC 7313 §5's own error, raised by its decoder.
+  if (type === MSG.NOTIFICATION && len < min) {
+    // RFC 4271 §6.4: an error in a NOTIFICATION cannot be reported back; the code tells the session.
+    const e = badLength(len, 'NOTIFICATION shorter than 21 octets');
+    throw new BgpWireError('notification-malformed', e.message, e.notifyCode, e.notifySubcode, e.notifyData);
+  }
   if (type !== MSG.ROUTE_REFRESH && (len < min || (type === MSG.KEEPALIVE && len !== HEADER_LEN))) {
     throw badLength(len, `too short for message type ${type}`);
   }

@@ -40,7 +40,8 @@ describe('header', () => {
     ['NOTIFICATION shorter than 21', msg(3, '06'), 20],
   ])('%s is Bad Message Length with the length as data', (_n, b, len) => {
     const e = decodeErr(b);
-    expect(e).toMatchObject({ code: 'bad-length', notifyCode: 1, notifySubcode: 2 });
+    // RFC 4271 §6.4: a broken NOTIFICATION gets its own code, since it must not be answered.
+    expect(e).toMatchObject({ code: b[18] === 3 ? 'notification-malformed' : 'bad-length', notifyCode: 1, notifySubcode: 2 });
     expect(e.notifyData).toEqual(Buffer.from([len >> 8, len & 255]));
   });
 
