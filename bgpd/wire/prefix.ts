@@ -1,4 +1,4 @@
-// PrefixList helpers: build one, iterate one, and convert single prefixes to and from text
+// PrefixList tools: build one, iterate one, and convert single prefixes to and from text
 // ("10.0.0.0/24", "2001:db8::/32"). The packed layout itself is defined in types.ts; nothing here
 // allocates per prefix except the text conversions, which are for config, logs and tests.
 import { parseIpv4, parseIpv6, ipv4ToString, ipv6ToString } from './addr.js';

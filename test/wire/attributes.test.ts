@@ -3,7 +3,7 @@
 // Extended Length flag, unknown attributes, and the interning key.
 import { describe, expect, it } from 'vitest';
 import { decodeMessage, encodeMessage, prefixList, prefixListToStrings, type PathAttributes, type UpdateMessage } from '../../bgpd/wire/index.js';
-import { CTX2, CTX4, CTX_ADDPATH, hex, msg } from './helpers.js';
+import { CTX2, CTX4, CTX_ADDPATH, hex, msg } from './bytes.js';
 
 /** An UPDATE with no withdrawals, the given attributes and NLRI (both hex). */
 function update(attrsHex: string, nlriHex = ''): Buffer {

@@ -1,7 +1,7 @@
 // The framer against every way TCP can cut a byte stream, and against broken framing.
 import { describe, expect, it } from 'vitest';
 import { BgpWireError, encodeMessage, Framer, prefixList, type Message } from '../../bgpd/wire/index.js';
-import { CTX4, msg } from './helpers.js';
+import { CTX4, msg } from './bytes.js';
 
 const stream: Message[] = [
   { type: 'keepalive' },

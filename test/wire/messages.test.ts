@@ -14,7 +14,7 @@ import {
   type NotificationMessage,
   type UpdateMessage,
 } from '../../bgpd/wire/index.js';
-import { CTX4, CTX_EXT, hex, msg } from './helpers.js';
+import { CTX4, CTX_EXT, hex, msg } from './bytes.js';
 
 function decodeErr(b: Buffer, ctx = CTX4): BgpWireError {
   try {

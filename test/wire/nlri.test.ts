@@ -1,4 +1,4 @@
-// NLRI encoding (RFC 4271 §4.3, RFC 4760 §5, RFC 7911 §3) and the PrefixList helpers.
+// NLRI encoding (RFC 4271 §4.3, RFC 4760 §5, RFC 7911 §3) and the PrefixList tools.
 import { describe, expect, it } from 'vitest';
 import {
   decodeMessage,
@@ -16,7 +16,7 @@ import {
   slicePrefixList,
   type UpdateMessage,
 } from '../../bgpd/wire/index.js';
-import { CTX4, CTX_ADDPATH, hex, msg } from './helpers.js';
+import { CTX4, CTX_ADDPATH, hex, msg } from './bytes.js';
 
 const withdrawal = (nlri: string): Buffer => {
   const w = hex(nlri);
@@ -78,7 +78,7 @@ describe('IPv6 NLRI', () => {
   });
 });
 
-describe('prefix helpers', () => {
+describe('prefix tools', () => {
   it('parse and print prefixes, clearing host bits', () => {
     expect(parsePrefix('10.1.2.3/8')).toEqual({ afi: 1, addr: [0x0a000000], len: 8 });
     expect(parsePrefix('2001:db8::1/32')).toEqual({ afi: 2, addr: [0x20010db8, 0, 0, 0], len: 32 });

@@ -2,7 +2,7 @@
 // hand-assembled vectors checked field by field, round trips, and each error with its subcode.
 import { describe, expect, it } from 'vitest';
 import { BgpWireError, decodeMessage, encodeMessage, type Capability, type OpenMessage } from '../../bgpd/wire/index.js';
-import { CTX4, hex, msg } from './helpers.js';
+import { CTX4, hex, msg } from './bytes.js';
 
 function decodeErr(b: Buffer): BgpWireError {
   try {
@@ -141,7 +141,7 @@ describe('capabilities', () => {
         families: [{ afi: 1, safi: 1, forwarding: true }, { afi: 2, safi: 1, forwarding: false }],
       },
     ],
-    ['graceful restart, helper only', '40 02 0078', { kind: 'graceful-restart', restarting: false, notification: false, restartTime: 120, families: [] }],
+    ['graceful restart, receiving speaker only (no restart state)', '40 02 0078', { kind: 'graceful-restart', restarting: false, notification: false, restartTime: 120, families: [] }],
     ['4-octet AS (RFC 6793)', '41 04 fa56ea00', { kind: 'as4', asn: 4200000000 }],
     [
       'ADD-PATH receive/send (RFC 7911 §4)',

@@ -15,7 +15,7 @@ import {
   type PrefixList,
   type UpdateMessage,
 } from '../../bgpd/wire/index.js';
-import { CTX2, CTX4, CTX_ADDPATH, CTX_EXT } from './helpers.js';
+import { CTX2, CTX4, CTX_ADDPATH, CTX_EXT } from './bytes.js';
 
 function v4Table(n: number, addPath = false): PrefixList {
   const b = new PrefixListBuilder(1, addPath, n);

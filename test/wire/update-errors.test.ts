@@ -2,7 +2,7 @@
 // attribute-discard, as values) or its session-reset NOTIFICATION code/subcode/data (RFC 4271 §6.3).
 import { describe, expect, it } from 'vitest';
 import { BgpWireError, decodeMessage, prefixListToStrings, type UpdateMessage } from '../../bgpd/wire/index.js';
-import { CTX2, CTX4, CTX_ADDPATH, hex, msg } from './helpers.js';
+import { CTX2, CTX4, CTX_ADDPATH, hex, msg } from './bytes.js';
 
 function update(attrsHex: string, nlriHex = '', withdrawnHex = ''): Buffer {
   const a = hex(attrsHex);

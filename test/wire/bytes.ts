@@ -1,4 +1,4 @@
-// Shared bits of the codec tests: contexts, hex helpers and a header builder for hand-made vectors.
+// Shared bits of the codec tests: session contexts, hex parsing and a header builder for hand-made vectors.
 import type { CodecContext } from '../../bgpd/wire/index.js';
 
 export const CTX4: CodecContext = { as4: true, addPath: { ipv4: false, ipv6: false }, extendedMessage: false };
