@@ -1,4 +1,5 @@
 // NLRI encoding (RFC 4271 §4.3, RFC 4760 §5, RFC 7911 §3) and the PrefixList tools.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   decodeMessage,
@@ -115,5 +116,32 @@ describe('prefix tools', () => {
     expect(() => b.add('2001:db8::/32')).toThrow(TypeError);
     const v6 = prefixList(2, ['2001:db8::1/127', 'fe80::/10']);
     expect(prefixListToStrings(v6)).toEqual(['2001:db8::/127', 'fe80::/10']);
+  });
+});
+
+describe('prefix text round trips (property)', () => {
+  it('IPv4: parsePrefix(prefixToString(p)) is p', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0, max: 32 }), (a, len) => {
+        const l = new PrefixListBuilder(1).addV4(a, len).finish();
+        const text = prefixToString(l, 0);
+        expect(parsePrefix(text)).toEqual({ afi: 1, addr: [l.addrs[0]], len });
+        expect(prefixListToStrings(prefixList(1, [text]))).toEqual([text]);
+      }),
+    );
+  });
+
+  it('IPv6: parsePrefix(prefixToString(p)) is p, and the text is canonical', () => {
+    const word = fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 0xffffffff }));
+    fc.assert(
+      fc.property(fc.tuple(word, word, word, word), fc.integer({ min: 0, max: 128 }), (w, len) => {
+        const l = new PrefixListBuilder(2).addV6(w, len).finish();
+        const text = prefixToString(l, 0);
+        expect(parsePrefix(text)).toEqual({ afi: 2, addr: Array.from(l.addrs), len });
+        expect(text).toBe(text.toLowerCase());
+        expect(text).not.toMatch(/(^|:)0[0-9a-f]/); // no leading zeros in a group (RFC 5952 §4.1)
+        expect(text.split('::').length).toBeLessThanOrEqual(2);
+      }),
+    );
   });
 });
