@@ -58,8 +58,12 @@ beforeAll(async () => {
   writeFileSync(topo.file('sender.mjs'), SENDER);
   const pcap = topo.file('ours.pcap');
   // --immediate-mode: without it packets wait in the kernel ring until a block fills or its timeout
-  // passes, and a capture stopped early writes nothing.
-  const dump = topo.spawn(ns, 'tcpdump', ['-i', 'lo', '--immediate-mode', '-w', pcap, '-U', '-s', '0', '-n', `tcp port ${PORT}`]);
+  // passes, and a capture stopped early writes nothing. The ring holds buffer/snaplen frames: with the
+  // default 256 KiB snaplen and 2 MiB buffer that is 8 packets, and a busy machine drops the rest, so
+  // the snaplen is the largest loopback frame (64 KiB MTU) and the buffer holds a thousand of them.
+  const dump = topo.spawn(ns, 'tcpdump', [
+    '-i', 'lo', '--immediate-mode', '-B', '65536', '-s', '65600', '-w', pcap, '-U', '-n', `tcp port ${PORT}`,
+  ]);
   let dumpErr = '';
   dump.stderr?.on('data', (d: Buffer) => (dumpErr += d.toString()));
   await waitFor('tcpdump to listen', () => dumpErr.includes('listening on'));
@@ -67,7 +71,15 @@ beforeAll(async () => {
   let out = '';
   sender.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   await waitFor('the sender to deliver every message', () => out.includes('done') || sender.exitCode !== null);
-  await new Promise((r) => setTimeout(r, 300)); // the closing FINs
+  // On a loaded machine tcpdump can trail the traffic: stop it only once the file holds every message
+  // (a half-written last packet makes tshark fail; that read is simply retried).
+  await waitFor('the capture to hold every message', () => {
+    try {
+      return readCapture(pcap, [PORT]).messages.length >= sent.length;
+    } catch {
+      return false;
+    }
+  }, 30_000, 250);
   await new Promise<void>((resolve) => {
     dump.once('exit', () => resolve());
     dump.kill('SIGINT');
