@@ -44,11 +44,24 @@ export function decodeUpdate(buf: Buffer, start: number, end: number, ctx: Codec
     missing(ATTR.AS_PATH, a.asPath !== undefined, 'AS_PATH');
     if (nlri.count > 0) missing(ATTR.NEXT_HOP, a.nextHop !== undefined, 'NEXT_HOP');
   }
+  // RFC 4271 §6.3 / RFC 7606 §7.3: a NEXT_HOP that cannot be a host address (0/8, 127/8, multicast
+  // and class E, 224/3) makes its routes unusable: treat-as-withdraw. Checks that need to know the
+  // local addresses or the peer's subnet belong to the session. Without NLRI in the NLRI field the
+  // attribute is not used (RFC 4760 §3) and not judged.
+  if (nlri.count > 0 && a.nextHop !== undefined && martianV4(a.nextHop)) {
+    notes.push({ type: ATTR.NEXT_HOP, action: 'treat-as-withdraw', reason: `NEXT_HOP ${a.nextHop} is not a host address` });
+    taw = true;
+  }
   const msg: UpdateMessage = { type: 'update', withdrawn, attributes: a, nlri };
   if (notes.length) msg.attrErrors = notes as AttrErrorNote[];
   if (taw) msg.treatAsWithdraw = true;
   if (dec.key) msg.attrKey = dec.key;
   return msg;
+}
+
+function martianV4(nh: string): boolean {
+  const first = Number(nh.slice(0, nh.indexOf('.')));
+  return first === 0 || first === 127 || first >= 224;
 }
 
 /** Encode an UPDATE body (without header). */

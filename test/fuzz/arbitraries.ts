@@ -36,6 +36,8 @@ export const ctxArb: fc.Arbitrary<CodecContext> = fc.record({
 });
 
 const ipv4 = u32.map(ipv4ToString);
+/** A unicast host address: the decoder withdraws routes whose NEXT_HOP is 0/8, 127/8 or 224/3. */
+const hostIpv4 = fc.tuple(fc.integer({ min: 1, max: 223 }).filter((o) => o !== 127), fc.integer({ min: 0, max: 0xffffff })).map(([o, rest]) => ipv4ToString(((o << 24) | rest) >>> 0));
 const ipv6 = fc.tuple(u32, u32, u32, u32).map((w) => ipv6ToString(w));
 
 export function prefixListArb(family: Afi, addPath: boolean, maxCount = 20): fc.Arbitrary<PrefixList> {
@@ -98,7 +100,7 @@ function attributesArb(ctx: CodecContext): fc.Arbitrary<PathAttributes> {
       {
         origin: fc.constantFrom<0 | 1 | 2>(0, 1, 2),
         asPath: asPathArb(ctx),
-        nextHop: ipv4,
+        nextHop: hostIpv4,
         med: u32,
         localPref: u32,
         atomicAggregate: fc.constant(true),
@@ -132,7 +134,7 @@ export function updateArb(ctx: CodecContext): fc.Arbitrary<Message> {
       attributes: attributesArb(ctx),
       nlri: prefixListArb(1, ctx.addPath.ipv4),
       asPath: asPathArb(ctx),
-      nextHop: ipv4,
+      nextHop: hostIpv4,
     })
     .map(({ withdrawn, attributes, nlri, asPath, nextHop }) => {
       // RFC 7606 §3(d): NLRI needs the mandatory attributes, else the decoder rightly withdraws.

@@ -94,6 +94,21 @@ describe('treat-as-withdraw (RFC 7606)', () => {
     expect(prefixListToStrings(m.nlri)).toEqual(['10.0.1.0/24']);
   });
 
+  it.each(['0.0.0.0', '0.1.2.3', '127.0.0.1', '224.0.0.5', '239.1.1.1', '240.0.0.1', '255.255.255.255'])(
+    'a NEXT_HOP of %s, which cannot be a host address (§7.3)',
+    (nh) => {
+      const hexNh = nh.split('.').map((o) => Number(o).toString(16).padStart(2, '0')).join('');
+      const m = decodeMessage(update(`40 01 01 00  40 02 00  40 03 04 ${hexNh}`, NLRI), CTX4) as UpdateMessage;
+      expect(m.treatAsWithdraw).toBe(true);
+      expect(m.attrErrors).toEqual([{ type: 3, action: 'treat-as-withdraw', reason: expect.stringContaining(nh) }]);
+    },
+  );
+
+  it('a NEXT_HOP is not judged when only MP_REACH_NLRI carries routes (RFC 4760 §3)', () => {
+    const m = decodeMessage(update('80 0e 1a 0002 01 10 20010db8000000000000000000000001 00 20 20010db8  40 01 01 00  40 02 00  40 03 04 00000000'), CTX4) as UpdateMessage;
+    expect(m.treatAsWithdraw).toBeUndefined();
+  });
+
   it('octets left over that cannot hold an attribute header: treat-as-withdraw (§4)', () => {
     const m = decodeMessage(update(`${GOOD} 40 01`, NLRI), CTX4) as UpdateMessage;
     expect(m.treatAsWithdraw).toBe(true);
