@@ -94,7 +94,7 @@ function mpUnreachArb(ctx: CodecContext): fc.Arbitrary<MpUnreach> {
   return afi.chain((f) => fc.record({ afi: fc.constant(f), safi: fc.constantFrom(1, 2), nlri: prefixListArb(f, addPathOf(ctx, f)) }));
 }
 
-function attributesArb(ctx: CodecContext): fc.Arbitrary<PathAttributes> {
+export function attributesArb(ctx: CodecContext): fc.Arbitrary<PathAttributes> {
   return fc
     .record(
       {

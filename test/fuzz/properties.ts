@@ -5,14 +5,29 @@
 //      a BgpWireError — never any other exception — and a decoded message shares no memory with input;
 //   3. the Framer, fed random chunks of a valid stream with corruption, yields whole frames or a
 //      BgpWireError;
-//   4. mutations of real bird2/FRR/GoBGP/ExaBGP traffic (test/fixtures/wire) likewise.
+//   4. mutations of real bird2/FRR/GoBGP/ExaBGP traffic (test/fixtures/wire) likewise;
+//   5. packUpdates / packWithdrawals carry every prefix once, in order, with the same attributes,
+//      in messages within the size limit.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
-import { BgpWireError, decodeMessage, encodeMessage, Framer, type CodecContext, type Message } from '../../bgpd/wire/index.js';
-import { ctxArb, messageWithCtxArb } from './arbitraries.js';
+import {
+  BgpWireError,
+  decodeMessage,
+  encodeMessage,
+  Framer,
+  packUpdates,
+  packWithdrawals,
+  prefixListToStrings,
+  type CodecContext,
+  type Message,
+  type PathAttributes,
+  type PrefixList,
+  type UpdateMessage,
+} from '../../bgpd/wire/index.js';
+import { attributesArb, ctxArb, messageWithCtxArb, prefixListArb, toPlain } from './arbitraries.js';
 
 export interface NamedProperty {
   name: string;
@@ -98,6 +113,54 @@ export function capturedMessages(): { ctx: CodecContext; bytes: Buffer }[] {
   return out;
 }
 
+/** Generated inputs of the packer: a context, attributes, prefixes of one family, a size limit. */
+const packInput = ctxArb.chain((ctx) =>
+  fc.constantFrom<1 | 2>(1, 2).chain((afi) =>
+    fc.record({
+      ctx: fc.constant(ctx),
+      attrs: attributesArb(ctx).map(toPlain),
+      prefixes: prefixListArb(afi, afi === 1 ? ctx.addPath.ipv4 : ctx.addPath.ipv6, 400),
+      maxLen: fc.option(fc.integer({ min: 200, max: 65535 }), { nil: undefined }),
+    }),
+  ),
+);
+
+function packedProperty(input: { ctx: CodecContext; attrs: PathAttributes; prefixes: PrefixList; maxLen: number | undefined }): void {
+  const { ctx, prefixes, maxLen } = input;
+  // The packer announces with the attributes' MP_REACH for IPv6 (and RFC 8950 IPv4); give it one
+  // of the right family, and no MP_UNREACH (the packer never sends it with announcements).
+  const { mpUnreach: _u, ...attrs } = input.attrs;
+  if (prefixes.afi === 2 && attrs.mpReach?.afi !== 2) attrs.mpReach = { afi: 2, safi: 1, nextHops: ['2001:db8::1'], nlri: prefixes };
+  const limit = Math.min(maxLen ?? 65535, ctx.extendedMessage ? 65535 : 4096);
+  let msgs: Buffer[];
+  try {
+    msgs = packUpdates(attrs, prefixes, ctx, maxLen);
+  } catch (e) {
+    if (e instanceof BgpWireError && e.code === 'encode-too-long') return; // attributes leave no room
+    throw e;
+  }
+  const viaMp = attrs.mpReach !== undefined && attrs.mpReach.afi === prefixes.afi;
+  const got: string[] = [];
+  for (const b of msgs) {
+    if (b.length > limit) throw new Error(`UPDATE of ${b.length} octets exceeds ${limit}`);
+    const u = decodeMessage(b, ctx) as UpdateMessage;
+    const { mpReach, ...rest } = u.attributes;
+    const { mpReach: wantMp, ...wantRest } = attrs;
+    if (!isDeepStrictEqual(rest, wantRest)) throw new Error(`attributes changed: ${inspect(rest)} vs ${inspect(wantRest)}`);
+    if (viaMp && !isDeepStrictEqual(mpReach?.nextHops, wantMp?.nextHops)) throw new Error('MP_REACH next hops changed');
+    got.push(...prefixListToStrings(viaMp ? mpReach!.nlri : u.nlri));
+  }
+  const want = prefixListToStrings(prefixes);
+  if (!isDeepStrictEqual(got, want)) throw new Error(`prefixes differ: ${got.length} vs ${want.length}`);
+  const withdrawn: string[] = [];
+  for (const b of packWithdrawals(prefixes, ctx, maxLen)) {
+    if (b.length > limit) throw new Error(`withdrawal of ${b.length} octets exceeds ${limit}`);
+    const u = decodeMessage(b, ctx) as UpdateMessage;
+    withdrawn.push(...prefixListToStrings(prefixes.afi === 1 ? u.withdrawn : u.attributes.mpUnreach!.nlri));
+  }
+  if (!isDeepStrictEqual(withdrawn, want)) throw new Error('withdrawn prefixes differ');
+}
+
 export function codecProperties(): NamedProperty[] {
   const captured = capturedMessages();
   return [
@@ -169,6 +232,10 @@ export function codecProperties(): NamedProperty[] {
         // Decode also under the opposite AS width: a misnegotiated context must not crash either.
         decodeSafely(mutate(bytes, muts), flipCtx ? { ...ctx, as4: !ctx.as4 } : ctx);
       }),
+    ),
+    named(
+      'packUpdates and packWithdrawals carry every prefix once, in order, within the size limit',
+      fc.property(packInput, (input) => packedProperty(input)),
     ),
   ];
 }
