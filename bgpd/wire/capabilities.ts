@@ -1,8 +1,10 @@
 // Capabilities advertisement (RFC 5492): one table of coders keyed by capability code, each
 // turning the capability value into a typed Capability and back. Unknown codes, and known ones whose
 // value we cannot represent (e.g. an ADD-PATH mode of 0), are kept as {kind: 'unknown'} with their
-// bytes, so a session can still see and log them. A known capability with a wrong length is an OPEN
-// Message Error (the peer would misread our reading of it otherwise).
+// bytes, so a session can still see and log them. In per-family lists (graceful restart, ADD-PATH,
+// LLGR, extended next hop) families of AFIs other than IPv4/IPv6 are left out: we cannot speak them,
+// and negotiation only intersects families. A known capability with a wrong length is an OPEN
+// Message Error (BIRD answers the same; guessing at its meaning would misnegotiate).
 import { readU16, readU32 } from './addr.js';
 import { CAP, ERR, OPEN_ERR } from './constants.js';
 import { BgpWireError, encodeError } from './errors.js';
