@@ -160,7 +160,7 @@ export class Connection {
         const n = a.notification;
         this.#write(encodeMessage({ type: 'notification', code: n.code, subcode: n.subcode, data: n.data ?? Buffer.alloc(0) }, this.#ctxOut));
         this.#owner.counters.notificationsOut++;
-        const text = notificationName(n.code, n.subcode);
+        const text = birdText(n.code, n.subcode);
         this.#cause = `BGP Error: ${text}`;
         this.#owner.notified(this, true, text);
         return;
@@ -245,7 +245,7 @@ export class Connection {
     }
     if (!e.resetsSession) return;
     const notification = { code: e.notifyCode, subcode: e.notifySubcode, data: e.notifyData };
-    const cause = `BGP Error: ${e.notificationText}`;
+    const cause = `BGP Error: ${birdText(e.notifyCode, e.notifySubcode)}`;
     if (e.code.startsWith('open-')) this.fire({ type: 'BGPOpenMsgErr', notification }, cause);
     else if (e.code.startsWith('bad-')) this.fire({ type: 'BGPHeaderErr', notification }, cause);
     else if (e.code === 'notification-malformed') this.fire({ type: 'NotifMsg' }, 'Received: malformed NOTIFICATION');
@@ -271,7 +271,7 @@ export class Connection {
         return;
       case 'notification': {
         this.#owner.counters.notificationsIn++;
-        const text = notificationName(msg.code, msg.subcode) + (msg.shutdownMessage ? `: "${msg.shutdownMessage}"` : '');
+        const text = birdText(msg.code, msg.subcode) + (msg.shutdownMessage ? `: "${msg.shutdownMessage}"` : '');
         this.#owner.notified(this, false, text);
         // RFC 4271 §8.1.2 event 24: the peer refuses our version.
         const verErr = msg.code === 2 && msg.subcode === 1;
@@ -297,6 +297,14 @@ export class Connection {
     this.#framer.setExtendedMessage(d.negotiated.extendedMessage);
     this.fire({ type: 'BGPOpen' });
   }
+}
+
+/**
+ * BIRD's wording of a NOTIFICATION in `show protocols`: the subcode's name alone when there is one
+ * ("Bad peer AS", "Administrative shutdown"), else the code's ("Hold timer expired").
+ */
+export function birdText(code: number, subcode: number): string {
+  return notificationName(code, subcode).replace(/^[^:]+: /, '');
 }
 
 /** BIRD-style socket error text: "Connection refused", "Connection reset by peer". */
