@@ -54,6 +54,9 @@ function printTable(results: IngestResult[], skipped: string[]): void {
     console.log(`  ${r.dut.padEnd(8)} ${r.seconds.toFixed(3).padStart(8)} ${mb(r.peakRssBytes).padStart(9)}   ${ratio}`);
   }
   for (const s of skipped) console.log(`  ${s}`);
+  for (const r of results.filter((x) => x.method === 'cpu-idle')) {
+    console.log(`  (${r.dut}: end taken as its last busy moment before going idle, count checked then; asking it sooner slows it)`);
+  }
   const f = results[0];
   if (f) {
     const feeder = Math.max(...results.map((r) => r.feederSeconds));
