@@ -168,7 +168,7 @@ export class Speaker {
       const mine = (u.attributes.asPath ?? []).reduce((n, seg) => n + seg.asns.filter((a) => a === p.desired.localAS).length, 0);
       p.rib.apply(mine > (p.desired.numAllowedLocalAS ?? 0) ? { ...u, treatAsWithdraw: true } : u);
     },
-    endOfRib: (s, afi) => this.#opts.log.debug({ session: s.name, afi }, 'End-of-RIB received'),
+    endOfRib: (s, afi) => this.#opts.log.info({ session: s.name, afi, routes: this.#peerOf(s)?.rib.count(afi) ?? 0 }, 'End-of-RIB received'),
     routeRefresh: (s, afi, subtype) => {
       const p = this.#peerOf(s);
       if (!p || subtype !== 0) return;
