@@ -73,6 +73,21 @@ function withHeader(type: number, body: Uint8Array): Buffer {
   return b;
 }
 
+/** One attribute with a correct header (flags, type, length) around random content. */
+const randomAttr = fc
+  .record({
+    flags: fc.constantFrom(0x40, 0x80, 0xc0, 0xe0, 0x50, 0x90, 0xd0, 0x00, 0x20),
+    // Mostly the types we decode, sometimes any.
+    type: fc.oneof(fc.constantFrom(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 14, 15, 16, 17, 18, 32), fc.integer({ min: 0, max: 255 })),
+    value: fc.uint8Array({ maxLength: 300 }),
+  })
+  .map(({ flags, type, value }) => {
+    const ext = (flags & 0x10) !== 0 || value.length > 255;
+    const f = ext ? flags | 0x10 : flags;
+    const hdr = ext ? Buffer.from([f, type, value.length >> 8, value.length & 255]) : Buffer.from([f, type, value.length]);
+    return Buffer.concat([hdr, Buffer.from(value)]);
+  });
+
 const mutation = fc.record({
   at: fc.nat(),
   kind: fc.constantFrom('set', 'truncate', 'insert', 'flip'),
@@ -189,6 +204,15 @@ export function codecProperties(): NamedProperty[] {
         const b = encodeOrSkip(msg, ctx);
         if (!b) return;
         decodeSafely(mutate(b, muts), ctx);
+      }),
+    ),
+    named(
+      'UPDATEs of well-framed random attributes only ever yield a BgpWireError',
+      fc.property(ctxArb, fc.array(randomAttr, { maxLength: 8 }), fc.uint8Array({ maxLength: 40 }), (ctx, attrs, nlri) => {
+        const a = Buffer.concat(attrs);
+        const body = Buffer.concat([Buffer.from([0, 0, a.length >> 8, a.length & 255]), a, Buffer.from(nlri)]);
+        if (body.length + 19 > 65535) return;
+        decodeSafely(withHeader(2, body), ctx);
       }),
     ),
     named(
