@@ -184,6 +184,8 @@ export function torBirdConfig(plan: ClusterPlan, logFile: string): string {
   return `router id ${TOR_IP};
 log "${logFile}" all;
 protocol device { scan time 10; }
+# Connected subnets, so next hops of multihop sessions (nodes on subnet b) resolve.
+protocol direct { ipv4; interface "eth-*"; }
 template bgp k8s {
   local ${TOR_IP} as ${TOR_AS};
   connect delay time 1;

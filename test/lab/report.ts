@@ -34,8 +34,10 @@ export function formatReport(result: LabResult, plan: ClusterPlan): string[] {
   lines.push(`== ToR  bird2  AS ${TOR_AS}`);
   for (const p of result.tor.protocols.filter((x) => x.proto === 'BGP')) lines.push(`  ${p.name.padEnd(8)} ${p.state.padEnd(5)} ${p.info}`);
   lines.push('routes learned (birdc show route):');
-  if (result.tor.routes.length === 0) lines.push('  (none)');
-  for (const r of result.tor.routes) lines.push(`  ${r.prefix.padEnd(18)} via ${r.via ?? '?'}  [${r.protocol}]${r.best ? ' *' : ''}`);
+  const order = (prefix: string) => plan.nodes.findIndex((n) => n.block === prefix);
+  const learned = result.tor.routes.filter((r) => r.protocol.startsWith('k8s_')).sort((a, b) => order(a.prefix) - order(b.prefix));
+  if (learned.length === 0) lines.push('  (none)');
+  for (const r of learned) lines.push(`  ${r.prefix.padEnd(18)} ${r.via ? `via ${r.via}` : 'unreachable'}  [${r.protocol}]${r.best ? ' *' : ''}`);
   lines.push('', '== ping matrix (✓ reply, ✗ no reply)', ...pingMatrix(result), '', result.summary);
   return lines;
 }
