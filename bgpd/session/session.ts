@@ -77,6 +77,8 @@ export interface SessionStatus {
   keepaliveTime: number | null;
   families: Families | null;
   gracefulRestart: 'none' | 'peer-restarting';
+  /** The established TCP connection: addresses, ports, and which side opened it (§6.8). */
+  connection: { localAddress: string; localPort: number; remoteAddress: string; remotePort: number; initiatedBy: 'us' | 'peer' } | null;
   connectAttempts: number;
   establishedCount: number;
   counters: Counters;
@@ -191,18 +193,20 @@ export class Session implements ConnectionOwner {
           sock.destroy();
           return;
         }
+        // Passive start: take the peer's connection without opening one of our own beside it.
         this.#idleHold.stop();
-        main.fire({ type: 'IdleHoldTimer_Expires' });
+        main.fire({ type: 'AutomaticStart_with_PassiveTcpEstablishment' });
         this.#adopt(main, sock);
         return;
-      case 'Connect':
       case 'Active':
         this.#adopt(main, sock);
         return;
+      case 'Connect':
       case 'OpenSent':
       case 'OpenConfirm': {
-        // Collision: run a second connection until one OPEN decides (§6.8).
-        this.#second?.fire({ type: 'ManualStop' });
+        // Our own connection exists (or is being opened): run the peer's as a second one until an
+        // OPEN decides which stays (§6.8). Dropping ours here would let both sides drop theirs.
+        this.#second?.fire({ type: 'OpenCollisionDump' }, 'Connection collision');
         const second = new Connection(this, { ...initialFsm(true), state: 'Active' });
         this.#second = second;
         second.attach(sock, false);
@@ -431,6 +435,19 @@ export class Session implements ConnectionOwner {
     return this.#main.state === 'Established' && this.#main.writable;
   }
 
+  #connectionInfo(): SessionStatus['connection'] {
+    const sock = this.#main.socket;
+    if (!sock?.localAddress || !sock.remoteAddress) return null;
+    const plain = (a: string) => a.replace(/^::ffff:(?=\d+\.)/, '');
+    return {
+      localAddress: plain(sock.localAddress),
+      localPort: sock.localPort ?? 0,
+      remoteAddress: plain(sock.remoteAddress),
+      remotePort: sock.remotePort ?? 0,
+      initiatedBy: this.#main.outgoing ? 'us' : 'peer',
+    };
+  }
+
   status(): SessionStatus {
     const n = this.#main.negotiated;
     const up = this.#main.state === 'Established';
@@ -448,6 +465,7 @@ export class Session implements ConnectionOwner {
       keepaliveTime: up && n ? n.keepaliveTime : null,
       families: up && n ? n.families : null,
       gracefulRestart: this.#gr.active ? 'peer-restarting' : 'none',
+      connection: up ? this.#connectionInfo() : null,
       connectAttempts: this.#connectAttempts,
       establishedCount: this.#establishedCount,
       counters: { ...this.counters },
