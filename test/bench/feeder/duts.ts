@@ -307,10 +307,17 @@ export const ours: Dut = {
       join(repoRoot(), 'dist', 'bgpd', 'main.js'), '--config', config, '--node', 'dut', '--no-fib', '--socket', socket,
     ]);
     let log = '';
-    proc.stderr?.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
-    const deadline = Date.now() + 20_000;
+    const keep = (d: Buffer): void => {
+      log = (log + d.toString()).slice(-2000);
+    };
+    proc.stdout?.on('data', keep);
+    proc.stderr?.on('data', keep);
+    const deadline = Date.now() + 15_000;
     while (!existsSync(socket)) {
-      if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`our daemon did not start: ${log}`);
+      if (proc.exitCode !== null || proc.signalCode !== null) {
+        throw new Error(`our daemon exited (${proc.exitCode ?? proc.signalCode}): ${log.trim()}`);
+      }
+      if (Date.now() > deadline) throw new Error(`our daemon runs but opened no control socket at ${socket} (the RIB count is read there)`);
       await new Promise((r) => setTimeout(r, 50));
     }
     const ctl = await BirdControl.connect(socket);
