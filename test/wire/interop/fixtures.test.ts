@@ -26,6 +26,8 @@ describe('real-traffic fixtures', () => {
     expect(all.some((m) => (m.tshark['bgp.update.path_attribute.mp_reach_nlri.next_hop.ipv6.link_local'] ?? []).length)).toBe(true);
     expect(all.some((m) => (m.tshark['bgp.route_refresh.subtype'] ?? []).includes('1'))).toBe(true);
     expect(all.some((m) => m.tshark['bgp.notify.communication'])).toBe(true);
+    const segTypes = new Set(all.flatMap((m) => m.tshark['bgp.update.path_attribute.as_path_segment.type'] ?? []).map(Number));
+    for (const t of [1, 2, 3]) expect(segTypes, `AS_PATH segment type ${t}`).toContain(t);
   });
 
   for (const file of files) {
