@@ -111,11 +111,13 @@ Table master4:
       '{"level":30,"session":"Global_192_168_100_1","peer":"192.168.100.1","passive":false,"msg":"session configured"}',
       '{"level":30,"session":"Global_192_168_100_1","msg":"session established"}',
       '{"level":30,"session":"Mesh_192_168_100_11","msg":"session established"}',
+      '{"level":30,"session":"Global_192_168_100_1","afi":1,"routes":0,"msg":"End-of-RIB received"}',
+      '{"level":30,"session":"Mesh_192_168_100_11","afi":1,"routes":1,"msg":"End-of-RIB received"}',
       '{"level":40,"session":"Mesh_192_168_100_11","reason":"BGP Error: Hold timer expired","msg":"session down"}',
       'not json',
     ].join('\n');
     expect(sessionsFromLog(log)).toEqual([
-      { name: 'Global_192_168_100_1', peer: '192.168.100.1', state: 'Established', info: '' },
+      { name: 'Global_192_168_100_1', peer: '192.168.100.1', state: 'Established', info: '0 routes received' },
       { name: 'Mesh_192_168_100_11', peer: '192.168.100.11', state: 'Active', info: 'BGP Error: Hold timer expired' },
     ]);
   });

@@ -76,11 +76,12 @@ interface LogLine {
   passive?: boolean;
   err?: string;
   level?: number;
+  routes?: number;
 }
 
 /**
  * Sessions as the daemon's log tells them: each `session configured`, then the last of
- * `session established` / `session down` for it.
+ * `session established` / `session down` for it, with the routes held at the peer's End-of-RIB.
  */
 export function sessionsFromLog(text: string): SessionRow[] {
   const rows = new Map<string, SessionRow>();
@@ -104,6 +105,8 @@ export function sessionsFromLog(text: string): SessionRow[] {
     } else if (l.msg === 'session down') {
       row.state = 'Active';
       row.info = l.reason ?? '';
+    } else if (l.msg === 'End-of-RIB received' && row.state === 'Established') {
+      row.info = `${l.routes ?? 0} route${l.routes === 1 ? '' : 's'} received`;
     }
     rows.set(l.session, row);
   }
