@@ -77,6 +77,15 @@ const v6Reach = update({
   },
 });
 
+// RFC 8950: IPv4 NLRI in MP_REACH with an IPv6 next hop (extended next hop capability).
+const v4OverV6 = update({
+  attributes: {
+    origin: 0,
+    asPath: [{ type: AS_PATH_SEGMENT.SEQUENCE, asns: [4200000001] }],
+    mpReach: { afi: AFI.IPv4, safi: 1, nextHops: ['fd00:12::1'], nlri: prefixList(AFI.IPv4, ['10.60.0.0/16', '10.61.1.0/24']) },
+  },
+});
+
 const v6Unreach = update({
   attributes: { mpUnreach: { afi: AFI.IPv6, safi: 1, nlri: prefixList(AFI.IPv6, ['fd00:1202::/48', '2001:db8::/32']) } },
 });
@@ -121,6 +130,7 @@ export const catalog: CatalogSession[] = [
       { name: 'KEEPALIVE', msg: { type: 'keepalive' } },
       { name: 'UPDATE with every IPv4 path attribute', msg: fullV4 },
       { name: 'UPDATE with MP_REACH IPv6, global + link-local next hop', msg: v6Reach },
+      { name: 'UPDATE with IPv4 NLRI and an IPv6 next hop in MP_REACH (RFC 8950)', msg: v4OverV6 },
       { name: 'UPDATE with MP_UNREACH IPv6', msg: v6Unreach },
       { name: 'UPDATE withdrawing the IPv6 default route', msg: v6DefaultUnreach },
       { name: 'UPDATE with confederation segments', msg: confed },

@@ -220,14 +220,12 @@ function tsharkUpdate(f: Fields, ctx: { as4: boolean; addPath: { ipv4: boolean; 
   const withdrawn = tsharkPrefixes(f, 'bgp.withdrawn_prefix', wd.ids, wd.lens);
   const mpParts: Record<number, string[]> = {};
   for (const t of types) {
-    if (t === 14) {
-      const p = take(f['bgp.mp_reach_nlri_ipv6_prefix']?.length ?? 0, ctx.addPath.ipv6);
-      mpParts[14] = tsharkPrefixes(f, 'bgp.mp_reach_nlri_ipv6_prefix', p.ids, p.lens);
-    }
-    if (t === 15) {
-      const p = take(f['bgp.mp_unreach_nlri_ipv6_prefix']?.length ?? 0, ctx.addPath.ipv6);
-      mpParts[15] = tsharkPrefixes(f, 'bgp.mp_unreach_nlri_ipv6_prefix', p.ids, p.lens);
-    }
+    if (t !== 14 && t !== 15) continue;
+    const which = t === 14 ? 'reach' : 'unreach';
+    const v4 = num(f, `bgp.update.path_attribute.mp_${which}_nlri.afi`) === 1;
+    const key = `bgp.mp_${which}_nlri_${v4 ? 'ipv4' : 'ipv6'}_prefix`;
+    const p = take(f[key]?.length ?? 0, v4 ? ctx.addPath.ipv4 : ctx.addPath.ipv6);
+    mpParts[t] = tsharkPrefixes(f, key, p.ids, p.lens);
   }
   const nl = take(f['bgp.nlri_prefix']?.length ?? 0, ctx.addPath.ipv4);
   const v: View = { type: 'update', withdrawn, nlri: tsharkPrefixes(f, 'bgp.nlri_prefix', nl.ids, nl.lens) };
