@@ -1,6 +1,8 @@
 // Messages our codec encodes for the independent-decoder check: every message type, every capability
 // and every path attribute we support, on 4-octet and 2-octet AS sessions, with and without ADD-PATH.
 // Grouped by session context, since one TCP connection carries one negotiated context.
+// Not here: UPDATEs longer than 4096 octets (RFC 8654 extended messages) — TShark 4.0's dissector
+// reports any BGP message over 4096 octets as malformed, so it cannot judge them.
 import {
   AFI, AS_PATH_SEGMENT, endOfRib, parseIpv4, prefixList, shutdownNotification,
   type CodecContext, type Message, type UpdateMessage,
