@@ -317,8 +317,7 @@ export class Session implements ConnectionOwner {
     if (conn === this.#second) {
       // The collision was won by the second connection: it becomes the session's.
       if (this.#main.state !== 'Idle') this.#main.fire({ type: 'OpenCollisionDump' }, 'Connection collision');
-      this.#main = conn;
-      this.#second = null;
+      if (this.#second === conn) this.#promoteSecond();
     } else if (this.#second) {
       this.#second.fire({ type: 'OpenCollisionDump' }, 'Connection collision');
       this.#second = null;
@@ -381,8 +380,7 @@ export class Session implements ConnectionOwner {
       this.#lastNotification = null;
       if (this.#second && this.#second.state !== 'Idle') {
         // The other connection of a collision carries on as the session's.
-        this.#main = this.#second;
-        this.#second = null;
+        this.#promoteSecond();
         return;
       }
       if (!this.#stopped) {
@@ -390,6 +388,15 @@ export class Session implements ConnectionOwner {
         this.#autoStart();
       }
     }
+  }
+
+  /** The second connection of a collision becomes the session's, with the session's own mode. */
+  #promoteSecond(): void {
+    const second = this.#second!;
+    // It was accepted passively; once it is the session's, a later restart must connect again.
+    second.fsm = { ...second.fsm, passive: this.config.passive };
+    this.#main = second;
+    this.#second = null;
   }
 
   #autoStart(): void {

@@ -102,7 +102,7 @@ export function kernelRoutes(ns: string, v6 = false): string {
 export interface FrrPeerSpec {
   routerId: string;
   localAs: number;
-  neighbors: { address: string; as: number; v6?: boolean; password?: string }[];
+  neighbors: { address: string; as: number; v6?: boolean; password?: string; ttlSecurityHops?: number }[];
   /** IPv4 networks FRR originates. */
   announce?: string[];
 }
@@ -121,7 +121,7 @@ router bgp ${s.localAs}
  no bgp default ipv4-unicast
  bgp graceful-restart
  timers bgp 3 9
-${s.neighbors.map((n) => ` neighbor ${n.address} remote-as ${n.as}\n neighbor ${n.address} timers connect 2${n.password ? `\n neighbor ${n.address} password ${n.password}` : ''}`).join('\n')}
+${s.neighbors.map((n) => ` neighbor ${n.address} remote-as ${n.as}\n neighbor ${n.address} timers connect 2${n.password ? `\n neighbor ${n.address} password ${n.password}` : ''}${n.ttlSecurityHops ? `\n neighbor ${n.address} ttl-security hops ${n.ttlSecurityHops}` : ''}`).join('\n')}
  address-family ipv4 unicast
 ${(s.announce ?? []).map((p) => `  network ${p}`).join('\n')}
 ${v4.map((n) => `  neighbor ${n.address} activate`).join('\n')}
