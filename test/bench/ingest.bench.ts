@@ -1,5 +1,5 @@
-// Ingest benchmark (`npm run bench -- ingest [--n 1000000] [--n-unique 100000] [--dut bird2,frr,gobgp,ours]
-// [--scenario packed,unique]`): how fast each daemon takes a table from one eBGP peer and how much
+// Ingest benchmark (`npm run bench -- ingest [--n=1000000] [--n-unique=100000] [--dut=bird2,frr,gobgp,ours]
+// [--scenario=packed,unique]`): how fast each daemon takes a table from one eBGP peer and how much
 // memory it needs, side by side in one run. Scenarios: N IPv4 /24 in full 4096-byte UPDATEs sharing one
 // attribute set, and N one prefix per UPDATE each with its own AS path and community. Prints each
 // daemon's seconds from Established to all N held, its peak RSS, and our ratio to each.
@@ -15,7 +15,10 @@ interface Args {
 }
 
 function parse(args: string[]): Args {
+  // `--n 1000` or `--n=1000` (the second survives runners that take bare words for part names).
   const val = (name: string): string | undefined => {
+    const eq = args.find((a) => a.startsWith(`--${name}=`));
+    if (eq) return eq.slice(name.length + 3);
     const i = args.indexOf(`--${name}`);
     return i >= 0 ? args[i + 1] : undefined;
   };
