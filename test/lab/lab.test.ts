@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planCluster, type Mode } from './cluster.js';
 import { IPIP_MISSING, projectRoot, runLab, type LabResult } from './lab.js';
-import { downKept, NS_PREFIX } from './netlab.js';
+import { downKept, NS_PREFIX, stateDir } from './netlab.js';
 
 const ROOT = projectRoot();
 const DAEMON = join(ROOT, 'dist', 'bgpd', 'main.js');
@@ -68,7 +68,7 @@ describe.each(cases)('lab: $title', ({ mode, routeReflector }) => {
 
   beforeAll(async () => {
     result = await runLab({ mode, nodes: 3, routeReflector, keep: false, out: (l) => lines.push(l) });
-  }, 120_000);
+  }, 300_000);
 
   it('builds and runs without error', () => {
     expect(result.error, lines.join('\n')).toBeUndefined();
@@ -125,6 +125,7 @@ describe.each(cases)('lab: $title', ({ mode, routeReflector }) => {
   it('leaves nothing behind', () => {
     expect(namespacesOf(result.id)).toEqual([]);
     expect(existsSync(`/tmp/calico-bgpd-lab-${result.id}`)).toBe(false);
+    expect(existsSync(join(stateDir(), `${result.id}.json`))).toBe(false);
   });
 
   // Pods on different nodes need the routes each daemon installs in its node's kernel (fib/).
@@ -173,15 +174,30 @@ describe('lab: --keep, --down and Ctrl-C', () => {
     expect(record.pids.some(alive)).toBe(false);
   }, 60_000);
 
-  it('Ctrl-C while it runs removes everything and exits 130', async () => {
+  /** Start the lab CLI with one node and wait until its daemons are starting; returns its id. */
+  async function startCli(): Promise<{ child: ReturnType<typeof spawn>; id: string; exited: Promise<number | null> }> {
     const child = spawn(process.execPath, [join(ROOT, 'dist', 'test', 'lab', 'run.js'), '--nodes', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let text = '';
-    child.stdout.on('data', (d: Buffer) => (text += d.toString()));
+    child.stdout!.on('data', (d: Buffer) => (text += d.toString()));
     const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+    for (let i = 0; i < 300 && !text.includes('• bgpd on'); i++) await new Promise((res) => setTimeout(res, 100));
+    expect(text).toContain('• bgpd on');
+    return { child, id: /calico-bgpd lab ([0-9a-f]{6})/.exec(text)![1], exited };
+  }
+
+  it('a run killed outright (SIGKILL) leaves a record that --down removes', async () => {
+    const { child, id, exited } = await startCli();
+    expect(namespacesOf(id).length).toBe(5);
+    child.kill('SIGKILL');
+    await exited;
+    expect(namespacesOf(id).length).toBe(5);
+    expect(downKept(id)).toEqual([id]);
+    expect(namespacesOf(id)).toEqual([]);
+  }, 60_000);
+
+  it('Ctrl-C while it runs removes everything and exits 130', async () => {
+    const { child, id, exited } = await startCli();
     try {
-      for (let i = 0; i < 300 && !text.includes('• bgpd on'); i++) await new Promise((res) => setTimeout(res, 100));
-      expect(text).toContain('• bgpd on');
-      const id = /calico-bgpd lab ([0-9a-f]{6})/.exec(text)![1];
       expect(namespacesOf(id).length).toBe(5);
       child.kill('SIGINT');
       expect(await exited).toBe(130);

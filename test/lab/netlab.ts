@@ -1,7 +1,8 @@
 // What the lab creates on this machine, and how it is removed: network namespaces named
 // `bgpdlab-<id>-…`, processes started inside them, and a scratch directory. The record is plain
-// data written to a state file, so a lab kept with `--keep` can be taken down later by another
-// process (`--down`). Teardown is synchronous so it can run from a signal handler.
+// data kept in a state file from the first namespace on, so a lab kept with `--keep` — or left
+// behind by a run that was killed outright — can be taken down later by another process
+// (`--down`). Teardown is synchronous so it can run from a signal handler.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { accessSync, constants, mkdirSync, openSync, closeSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,6 +18,9 @@ export interface LabRecord {
   dir: string;
   namespaces: string[];
   pids: number[];
+  /** The process running the lab; a lab whose owner is gone and that was not kept is an orphan. */
+  owner: number;
+  kept: boolean;
 }
 
 /** Run a command; returns stdout, throws with its stderr. */
@@ -52,7 +56,15 @@ export class NetLab {
   constructor(description: string) {
     this.dir = join(tmpdir(), `calico-bgpd-lab-${this.id}`);
     mkdirSync(this.dir, { recursive: true });
-    this.record = { id: this.id, created: new Date().toISOString(), description, dir: this.dir, namespaces: [], pids: [] };
+    this.record = { id: this.id, created: new Date().toISOString(), description, dir: this.dir, namespaces: [], pids: [], owner: process.pid, kept: false };
+    this.#stateFile = join(stateDir(), `${this.id}.json`);
+    this.#save();
+  }
+
+  readonly #stateFile: string;
+
+  #save(): void {
+    writeFileSync(this.#stateFile, JSON.stringify(this.record, null, 2) + '\n');
   }
 
   /** Namespace name for a lab member, e.g. `bgpdlab-1a2b3c-w0`. */
@@ -62,8 +74,10 @@ export class NetLab {
 
   netns(member: string): string {
     const ns = this.nsName(member);
-    run('ip', ['netns', 'add', ns]);
+    // Recorded before it exists, so a run killed between the two leaves nothing unrecorded.
     this.record.namespaces.push(ns);
+    this.#save();
+    run('ip', ['netns', 'add', ns]);
     this.ip(ns, 'link', 'set', 'lo', 'up');
     return ns;
   }
@@ -92,6 +106,7 @@ export class NetLab {
       child.unref();
       if (child.pid === undefined) throw new Error(`cannot start ${cmd}`);
       this.record.pids.push(child.pid);
+      this.#save();
       return child.pid;
     } finally {
       closeSync(fd);
@@ -104,15 +119,16 @@ export class NetLab {
 
   /** Record this lab so `--down` can remove it later; returns the state file. */
   keep(): string {
-    const f = join(stateDir(), `${this.id}.json`);
-    writeFileSync(f, JSON.stringify(this.record, null, 2) + '\n');
-    return f;
+    this.record.kept = true;
+    this.#save();
+    return this.#stateFile;
   }
 
   teardown(): void {
     if (this.#torn) return;
     this.#torn = true;
     destroyRecord(this.record);
+    rmSync(this.#stateFile, { force: true });
   }
 }
 
@@ -144,8 +160,17 @@ export function destroyRecord(r: LabRecord): void {
   rmSync(r.dir, { recursive: true, force: true });
 }
 
-/** Kept labs, from their state files. */
-export function keptLabs(): { file: string; record: LabRecord }[] {
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Labs recorded on this machine, from their state files. */
+export function recordedLabs(): { file: string; record: LabRecord }[] {
   const d = stateDir();
   const out: { file: string; record: LabRecord }[] = [];
   for (const f of readdirSync(d).filter((x) => x.endsWith('.json'))) {
@@ -158,11 +183,15 @@ export function keptLabs(): { file: string; record: LabRecord }[] {
   return out;
 }
 
-/** Remove kept labs (all, or the one with this id); returns the ids removed. */
+/**
+ * Remove kept labs and orphans (all, or the one with this id); returns the ids removed. A lab
+ * still being run by a live process is left alone.
+ */
 export function downKept(id?: string): string[] {
   const removed: string[] = [];
-  for (const { file, record } of keptLabs()) {
+  for (const { file, record } of recordedLabs()) {
     if (id && record.id !== id) continue;
+    if (!record.kept && alive(record.owner)) continue;
     destroyRecord(record);
     rmSync(file, { force: true });
     removed.push(record.id);

@@ -137,7 +137,10 @@ export function nodeStatus(bgpctl: string | null, socket: string, logFile: strin
     try {
       const text = run(process.execPath, [bgpctl, '-s', socket, 'status']);
       const sessions = sessionsFromBgpctl(text);
-      return { source: 'bgpctl', text: text.trimEnd(), sessions };
+      if (sessions.length > 0) return { source: 'bgpctl', text: text.trimEnd(), sessions };
+      // A table this reader does not understand: show it, and judge the sessions by the log.
+      const fromLog = sessionsFromLog(existsSync(logFile) ? readFileSync(logFile, 'utf8') : '');
+      return { source: 'bgpctl', text: `${text.trimEnd()}\n(sessions judged from the daemon log)`, sessions: fromLog };
     } catch {
       /* fall back to the log below */
     }
