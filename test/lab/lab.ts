@@ -147,6 +147,15 @@ function requireIpip(lab: NetLab): void {
   }
 }
 
+/** Where the failed pings are: between pods of different nodes, or of the same node. */
+function crossNode(plan: ClusterPlan, pings: Ping[]): string {
+  const nodeOf = new Map(plan.pods.map((p) => [p.name, p.node]));
+  const across = pings.filter((p) => nodeOf.get(p.from) !== nodeOf.get(p.to));
+  const within = pings.filter((p) => nodeOf.get(p.from) === nodeOf.get(p.to));
+  const bad = (l: Ping[]) => l.filter((p) => !p.ok).length;
+  return `${bad(across)} of ${across.length} between nodes, ${bad(within)} of ${within.length} within a node`;
+}
+
 export async function runLab(opts: LabOptions): Promise<LabResult> {
   const out = opts.out ?? ((l: string) => console.log(l));
   const root = opts.root ?? projectRoot();
@@ -260,7 +269,7 @@ export async function runLab(opts: LabOptions): Promise<LabResult> {
     result.exitCode = result.ok ? 0 : 1;
     result.summary = failed === 0
       ? `✓ all ${pings.length} pings between ${plan.pods.length} pods succeeded${result.sessionsUp ? '' : ', but not every BGP session is up'} (${secs()})`
-      : `✗ ${failed} of ${pings.length} pings failed (${secs()})`;
+      : `✗ ${failed} of ${pings.length} pings failed: ${crossNode(plan, pings)} (${secs()})`;
     for (const line of formatReport(result, plan)) out(line);
     if (opts.keep) {
       keep = true;
