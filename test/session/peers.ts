@@ -412,3 +412,37 @@ ${n.v6 ? '' : `  static {\n${(s.announce ?? []).map((p) => `    route ${p} next-
     await new Promise((r) => p.once('exit', r));
   }
 }
+
+/**
+ * An MRT TABLE_DUMP_V2 file (RFC 6396 §4.3) holding one IPv4 route per prefix (ORIGIN IGP, empty
+ * AS_PATH, NEXT_HOP), so GoBGP can take a whole table in one `gobgp mrt inject global` call.
+ */
+export function mrtTable(prefixes: string[], nextHop: string, peerId: string): Buffer {
+  const ip4 = (a: string) => Buffer.from(a.split('.').map(Number));
+  const record = (subtype: number, body: Buffer): Buffer => {
+    const h = Buffer.alloc(12);
+    h.writeUInt32BE(0, 0);
+    h.writeUInt16BE(13, 4); // TABLE_DUMP_V2
+    h.writeUInt16BE(subtype, 6);
+    h.writeUInt32BE(body.length, 8);
+    return Buffer.concat([h, body]);
+  };
+  // PEER_INDEX_TABLE: collector id, empty view name, one IPv4 peer with a 4-octet AS.
+  const peers = Buffer.concat([ip4(peerId), Buffer.from([0, 0, 0, 1, 0x02]), ip4(peerId), ip4(nextHop), Buffer.from([0, 0, 0xfd, 0xe8])]);
+  const attrs = Buffer.concat([Buffer.from([0x40, 1, 1, 0]), Buffer.from([0x40, 2, 0]), Buffer.from([0x40, 3, 4]), ip4(nextHop)]);
+  const out = [record(1, peers)];
+  prefixes.forEach((p, seq) => {
+    const [addr, len] = p.split('/');
+    const bits = Number(len);
+    const head = Buffer.alloc(5);
+    head.writeUInt32BE(seq, 0);
+    head.writeUInt8(bits, 4);
+    const entry = Buffer.alloc(10);
+    entry.writeUInt16BE(1, 0); // entry count
+    entry.writeUInt16BE(0, 2); // peer index
+    entry.writeUInt32BE(0, 4); // originated time
+    entry.writeUInt16BE(attrs.length, 8);
+    out.push(record(2, Buffer.concat([head, ip4(addr).subarray(0, Math.ceil(bits / 8)), entry, attrs])));
+  });
+  return Buffer.concat(out);
+}
