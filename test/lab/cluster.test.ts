@@ -117,7 +117,7 @@ Table master4:
       'not json',
     ].join('\n');
     expect(sessionsFromLog(log)).toEqual([
-      { name: 'Global_192_168_100_1', peer: '192.168.100.1', state: 'Established', info: '0 routes received' },
+      { name: 'Global_192_168_100_1', peer: '192.168.100.1', state: 'Established', info: '0 routes received', routes: 0 },
       { name: 'Mesh_192_168_100_11', peer: '192.168.100.11', state: 'Active', info: 'BGP Error: Hold timer expired' },
     ]);
   });

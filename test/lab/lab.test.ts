@@ -91,6 +91,20 @@ describe.each(cases)('lab: $title', ({ mode, routeReflector }) => {
     });
   });
 
+  it('each daemon learned its BGP neighbours\' blocks from them (before their End-of-RIB)', () => {
+    // Each node announces its one block, then End-of-RIB; the ToR announces nothing.
+    result.nodes.forEach((n, i) => {
+      const got = Object.fromEntries(n.logSessions.map((s) => [s.peer, s.routes]));
+      expect(got['192.168.100.1'], n.name).toBe(0);
+      const neighbours = routeReflector ? (i === 0 ? plan.nodes.slice(1) : [plan.nodes[0]]) : plan.nodes.filter((o) => o.name !== n.name);
+      for (const o of neighbours) {
+        // A route-reflector client may already hold routes the reflector passes on.
+        if (routeReflector && i > 0) expect(got[o.ip], `${n.name} from ${o.name}`).toBeGreaterThanOrEqual(1);
+        else expect(got[o.ip], `${n.name} from ${o.name}`).toBe(1);
+      }
+    });
+  });
+
   it('the ToR has one Established session per node and learned every block from its node', () => {
     for (const n of plan.nodes) {
       const p = result.tor.protocols.find((x) => x.name === `k8s_${n.short}`);

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { datastoreYaml, planCluster, protocolOf, SUBNETS, TOR_AS, torBirdConfig, type ClusterPlan, type Mode, type NodePlan } from './cluster.js';
 import { NetLab, run } from './netlab.js';
-import { kernelRoutes, nodeStatus, parseBirdProtocols, parseBirdRoutes, ping, type BirdProtocol, type BirdRoute, type KernelRoute, type NodeStatus, type Ping } from './observe.js';
+import { kernelRoutes, logSessions, nodeStatus, parseBirdProtocols, parseBirdRoutes, ping, type BirdProtocol, type BirdRoute, type KernelRoute, type NodeStatus, type Ping, type SessionRow } from './observe.js';
 import { formatReport, keepHowto } from './report.js';
 
 export interface LabOptions {
@@ -34,6 +34,8 @@ export interface NodeResult {
   block: string;
   pods: { name: string; ip: string; ns: string }[];
   status: NodeStatus;
+  /** Sessions as the daemon logged them, with the routes each peer sent before its End-of-RIB. */
+  logSessions: SessionRow[];
   routes: KernelRoute[];
   /** Blocks of other nodes this node has no kernel route for. */
   missingBlocks: string[];
@@ -247,6 +249,7 @@ export async function runLab(opts: LabOptions): Promise<LabResult> {
       block: n.block,
       pods: n.pods.map((p) => ({ name: p.name, ip: p.ip, ns: lab.nsName(p.name) })),
       status: status(n),
+      logSessions: logSessions(lab.file(`${n.name}.log`)),
       routes: kernelRoutes(nodeNs[i]),
       missingBlocks: missing(n, nodeNs[i]),
     }));

@@ -59,6 +59,8 @@ export interface SessionRow {
   peer: string;
   state: string;
   info: string;
+  /** Routes held from the peer at its End-of-RIB (IPv4), when the log tells. */
+  routes?: number;
 }
 
 export interface NodeStatus {
@@ -102,11 +104,14 @@ export function sessionsFromLog(text: string): SessionRow[] {
     } else if (l.msg === 'session established') {
       row.state = 'Established';
       row.info = '';
+      delete row.routes;
     } else if (l.msg === 'session down') {
       row.state = 'Active';
       row.info = l.reason ?? '';
+      delete row.routes;
     } else if (l.msg === 'End-of-RIB received' && row.state === 'Established') {
-      row.info = `${l.routes ?? 0} route${l.routes === 1 ? '' : 's'} received`;
+      row.routes = l.routes ?? 0;
+      row.info = `${row.routes} route${row.routes === 1 ? '' : 's'} received`;
     }
     rows.set(l.session, row);
   }
@@ -132,6 +137,10 @@ export function formatSessions(rows: SessionRow[]): string {
 }
 
 /** A node daemon's status: bgpctl against its control socket if this build has one, else its log. */
+export function logSessions(logFile: string): SessionRow[] {
+  return sessionsFromLog(existsSync(logFile) ? readFileSync(logFile, 'utf8') : '');
+}
+
 export function nodeStatus(bgpctl: string | null, socket: string, logFile: string): NodeStatus {
   if (bgpctl && existsSync(bgpctl) && existsSync(socket)) {
     try {
