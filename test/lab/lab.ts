@@ -181,6 +181,13 @@ export async function runLab(opts: LabOptions): Promise<LabResult> {
   try {
     const daemon = join(root, 'dist', 'bgpd', 'main.js');
     if (!existsSync(daemon)) throw new LabError(`${daemon} is missing: run "npm run build" first`);
+    for (const [tool, pkg] of [['bird', 'bird2'], ['birdc', 'bird2'], ['ping', 'iputils-ping'], ['ip', 'iproute2']]) {
+      try {
+        run('sh', ['-c', `command -v ${tool}`]);
+      } catch {
+        throw new LabError(`the lab needs ${tool} (Debian package ${pkg})`);
+      }
+    }
     const plan = planCluster({ mode: opts.mode, nodes: opts.nodes, routeReflector: opts.routeReflector }, lab.id);
     out(`calico-bgpd lab ${lab.id}: ${describe(opts)}`);
     if (plan.usesIpip) requireIpip(lab);
