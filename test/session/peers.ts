@@ -8,7 +8,7 @@ export interface BirdPeerSpec {
   routerId: string;
   localAs: number;
   /** One BGP protocol per neighbour. */
-  neighbors: { name: string; address: string; localAddress: string; as: number; v6?: boolean; password?: string }[];
+  neighbors: { name: string; address: string; localAddress: string; as: number; v6?: boolean; password?: string; listenPort?: number; passive?: boolean }[];
   /** Static routes bird announces (IPv4 prefixes). */
   announce?: string[];
   holdTime?: number;
@@ -21,7 +21,7 @@ export function birdConfig(s: BirdPeerSpec, logFile: string): string {
   const bgp = s.neighbors
     .map(
       (n) => `protocol bgp ${n.name} {
-  local ${n.localAddress} as ${s.localAs};
+  local ${n.localAddress}${n.listenPort ? ` port ${n.listenPort}` : ''} as ${s.localAs};${n.passive ? '\n  passive on;' : ''}
   neighbor ${n.address} as ${n.as};
   hold time ${s.holdTime ?? 9};
   connect delay time 1;
