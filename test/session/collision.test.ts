@@ -1,12 +1,14 @@
-// Connection collision (RFC 4271 §6.8) between two of our sessions on loopback addresses inside a
-// fresh namespace: both sides connect at once; exactly one connection survives, the one opened by
-// the side with the higher BGP Identifier, and both sides agree on it.
+// Two of our sessions on loopback addresses inside a fresh namespace. Connection collision (RFC 4271
+// §6.8): both sides connect at once; exactly one connection survives, the one opened by the side
+// with the higher BGP Identifier, and both sides agree on it. Backpressure: send() says when the
+// socket is full, drain says when to go on, and nothing is lost.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Topology, waitFor } from '../helpers/netns.js';
 import { routerIdFromText } from '../../bgpd/session/negotiate.js';
 import { Session, type SessionConfig, type SessionListener } from '../../bgpd/session/session.js';
 import { Listener } from '../../bgpd/session/transport.js';
-import { enterNetns } from './harness.js';
+import { enterNetns, manyPrefixes } from './harness.js';
+import { AFI, packUpdates, prefixList } from '../../bgpd/wire/index.js';
 
 const topo = new Topology('scl');
 let leave: (() => void) | null = null;
@@ -89,4 +91,36 @@ describe('collision detection (§6.8)', () => {
       for (const l of listeners.splice(0)) await l.close();
     });
   }
+});
+
+describe('backpressure', () => {
+  it('send() reports a full socket, drain resumes, and every UPDATE arrives', async () => {
+    let drains = 0;
+    let received = 0;
+    const sender = new Session(config('tx', '127.0.0.1', '127.0.0.2', '10.0.1.1'), { ...quiet, drain: () => drains++ });
+    const receiver = new Session(config('rx', '127.0.0.2', '127.0.0.1', '10.0.1.2'), { ...quiet, update: (_s, u) => (received += u.nlri.count) });
+    sessions.push(sender, receiver);
+    await listen('127.0.0.1', sender);
+    await listen('127.0.0.2', receiver);
+    sender.start();
+    receiver.start();
+    await waitFor('both established', () => sender.state === 'Established' && receiver.state === 'Established');
+    const attrs = { origin: 0 as const, asPath: [], nextHop: '127.0.0.1', localPref: 100 };
+    const total = 16_000; // all of 100.64.0.0/10 in /24s, about 80 KiB of UPDATEs
+    const messages = packUpdates(attrs, prefixList(AFI.IPv4, manyPrefixes(total)), sender.encodeContext!);
+    // The same table many times over: several MB, more than the kernel buffers take while the
+    // receiving session (on this same event loop) cannot read.
+    const rounds = 100;
+    let sawFull = false;
+    for (const m of Array.from({ length: rounds }, () => messages).flat()) {
+      if (!sender.send(m)) {
+        sawFull = true;
+        // A well-behaved producer stops here and resumes on drain.
+        await waitFor('drain', () => drains > 0 && sender.writable);
+        drains = 0;
+      }
+    }
+    expect(sawFull).toBe(true);
+    await waitFor('all prefixes received', () => received === total * rounds, 60_000);
+  });
 });
