@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Topology, waitFor } from '../helpers/netns.js';
 import type { Speaker } from '../../bgpd/speaker.js';
-import { Exabgp } from './peers.js';
+import { Exabgp } from './daemons/exabgp.js';
 import { enterNetns, manyPrefixes, model, res, testSpeaker } from './harness.js';
 
 const US_AS = 4200000001;

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Topology, waitFor } from '../helpers/netns.js';
 import type { Speaker } from '../../bgpd/speaker.js';
 import { writeFileSync } from 'node:fs';
-import { Gobgp, mrtTable } from './peers.js';
+import { Gobgp, mrtTable } from './daemons/gobgp.js';
 import { AFI } from '../../bgpd/wire/index.js';
 import { enterNetns, manyPrefixes, model, res, testSpeaker } from './harness.js';
 

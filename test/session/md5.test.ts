@@ -3,7 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Topology, waitFor } from '../helpers/netns.js';
 import type { Speaker } from '../../bgpd/speaker.js';
-import { Bird, Frr } from './peers.js';
+import { Bird } from './daemons/bird.js';
+import { Frr } from './daemons/frr.js';
 import { enterNetns, model, res, testSpeaker } from './harness.js';
 
 const US_AS = 65001;

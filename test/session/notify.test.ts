@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Topology, waitFor } from '../helpers/netns.js';
 import type { Speaker } from '../../bgpd/speaker.js';
-import { Bird } from './peers.js';
+import { Bird } from './daemons/bird.js';
 import { enterNetns, model, res, testSpeaker } from './harness.js';
 
 const topo = new Topology('sno');
