@@ -4,12 +4,14 @@
 // without NOTIFICATION so peers keep our routes through a restart (RFC 4724). The only place that
 // wires subsystems together.
 //   bgpd --config FILE --node NAME [--socket PATH] [--log-level info] [--port 179] [--no-fib]
+//   bgpd plan --config FILE --node NAME   (dry run: sessions, advertised prefixes, blackholes)
 import { hostname } from 'node:os';
 import { pino } from 'pino';
 import { FileDatastore } from '../config/file.js';
 import { buildNodeModel } from '../config/model.js';
 import type { Snapshot } from '../config/datastore.js';
 import { Speaker } from './speaker.js';
+import { runPlan } from './plan.js';
 
 export interface Args {
   config: string[];
@@ -120,6 +122,11 @@ export async function run(args: Args): Promise<{ stop(): Promise<void> }> {
 }
 
 async function main(): Promise<void> {
+  // `bgpd plan …`: the operator's dry run; it reads the datastore and prints, touching nothing.
+  if (process.argv[2] === 'plan') {
+    process.exitCode = await runPlan(process.argv.slice(3));
+    return;
+  }
   let args: Args;
   try {
     args = parseArgs(process.argv.slice(2));
