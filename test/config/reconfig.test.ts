@@ -8,7 +8,7 @@ import { Topology, waitFor } from '../helpers/netns.js';
 import type { Speaker } from '../../bgpd/speaker.js';
 import { FileDatastore } from '../../config/file.js';
 import { buildNodeModel } from '../../config/model.js';
-import { Bird } from '../session/peers.js';
+import { Bird } from '../session/daemons/bird.js';
 import { enterNetns, testSpeaker } from '../session/harness.js';
 
 const US_AS = 64512;
