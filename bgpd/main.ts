@@ -94,14 +94,23 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
   return a;
 }
 
+/**
+ * What calico-node's environment says about the model: CALICO_ROUTER_ID (an address, or "hash" for
+ * IPv6-only nodes) and NAMESPACE, where the BGP password Secrets live.
+ */
+export function modelOptions(env: NodeJS.ProcessEnv): { routerId?: string; secretNamespace: string } {
+  return { ...(env.CALICO_ROUTER_ID ? { routerId: env.CALICO_ROUTER_ID } : {}), secretNamespace: env.NAMESPACE || 'kube-system' };
+}
+
 export async function run(args: Args): Promise<{ stop(): Promise<void> }> {
   const log = pino({ level: args.logLevel, base: { node: args.node } });
   if (args.processTitle) process.title = args.processTitle;
   const speaker = new Speaker({ log, restarting: args.gracefulRestart, ...(args.port !== undefined ? { port: args.port } : {}) });
   const store = new FileDatastore(args.config, { watch: true, sighup: true });
   const apply = async (snap: Snapshot): Promise<void> => {
-    const { model, problems } = buildNodeModel(snap, args.node);
-    for (const p of [...snap.problems, ...problems]) log.warn({ source: p.source }, p.message);
+    // The model's problems already include the snapshot's own.
+    const { model, problems } = buildNodeModel(snap, args.node, modelOptions(process.env));
+    for (const p of problems) log.warn({ source: p.source }, p.message);
     if (!model.nodeFound) log.warn({}, `no Node named ${args.node}: no sessions`);
     try {
       await speaker.apply(model);
