@@ -197,8 +197,8 @@ export class KubernetesDatastore implements Datastore {
     // Nothing is published before every collection has been listed once: a partial first
     // snapshot would look like deleted peers.
     if (![...this.#resources.values()].every((r) => r.reflector.synced)) return;
-    const snap = this.#build();
-    this.#followSecrets(referencedSecrets(snap.resources));
+    const { resources, problems } = this.#buildResources();
+    this.#followSecrets(referencedSecrets(resources));
     // A Secret named a moment ago gets a short while to arrive, so a peer does not come up
     // without its password and then reset when it lands.
     const waiting = [...this.#secrets.values()].filter((s) => !s.reflector.synced);
@@ -209,7 +209,8 @@ export class KubernetesDatastore implements Datastore {
         return;
       }
     }
-    const full = snap;
+    const secrets = this.#buildSecrets(problems);
+    const full: Snapshot = { resources, secrets, problems };
     const json = JSON.stringify(full);
     const first = this.#last === undefined;
     this.#last = full;
@@ -249,7 +250,7 @@ export class KubernetesDatastore implements Datastore {
     return c;
   }
 
-  #build(): Snapshot {
+  #buildResources(): { resources: CalicoResource[]; problems: ResourceProblem[] } {
     const resources: CalicoResource[] = [];
     const problems: ResourceProblem[] = [];
     for (const { reflector, convert } of this.#resources.values()) {
@@ -260,6 +261,11 @@ export class KubernetesDatastore implements Datastore {
       }
     }
     resources.sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || cmp(a.metadata.name, b.metadata.name));
+    return { resources, problems };
+  }
+
+  /** The Secrets currently followed; their problems are added to `problems`. */
+  #buildSecrets(problems: ResourceProblem[]): SecretResource[] {
     const secrets: SecretResource[] = [];
     for (const { reflector } of this.#secrets.values()) {
       for (const obj of reflector.items()) {
@@ -268,8 +274,7 @@ export class KubernetesDatastore implements Datastore {
         if (c.ok) secrets.push(c.value);
       }
     }
-    secrets.sort((a, b) => cmp(a.name, b.name));
-    return { resources, secrets, problems };
+    return secrets.sort((a, b) => cmp(a.name, b.name));
   }
 }
 
