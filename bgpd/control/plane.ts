@@ -1,0 +1,50 @@
+// Starting and stopping everything bgpd/control serves, in one call for bgpd/main.ts: the control
+// socket (bird.ctl), optionally a second one with only IPv6 peers (bird6.ctl, where calicoctl looks
+// for them when a bird6 process runs), and the metrics endpoint.
+import { ControlMetrics, parseListenAddress, type MetricsEndpoint } from './metrics.js';
+import { ControlServer, type ControlLog } from './server.js';
+import type { StatusSource } from './status.js';
+import { EventLog } from './trace.js';
+
+export interface ControlPlaneOptions {
+  source: StatusSource;
+  /** The control socket path (calico-node: /var/run/calico/bird.ctl). */
+  socket: string;
+  /** A second socket serving only IPv6 peers and routes, or null. */
+  socket6?: string | null;
+  /** `host:port` for /metrics, or null for none. */
+  metricsAddress?: string | null;
+  /** The route event log the speaker records into; a new one when not given. */
+  events?: EventLog;
+  log?: ControlLog;
+}
+
+export interface ControlPlane {
+  readonly events: EventLog;
+  readonly metrics: ControlMetrics;
+  readonly metricsEndpoint: MetricsEndpoint | null;
+  close(): Promise<void>;
+}
+
+export async function startControlPlane(opts: ControlPlaneOptions): Promise<ControlPlane> {
+  const events = opts.events ?? new EventLog();
+  const metrics = new ControlMetrics({ source: opts.source, events, processMetrics: true });
+  const servers: ControlServer[] = [];
+  let endpoint: MetricsEndpoint | null = null;
+  const close = async () => {
+    await Promise.all(servers.map((s) => s.close()));
+    await endpoint?.close();
+  };
+  try {
+    servers.push(await ControlServer.start({ path: opts.socket, source: opts.source, trace: events, log: opts.log }));
+    if (opts.socket6) servers.push(await ControlServer.start({ path: opts.socket6, source: opts.source, trace: events, family: 'ipv6', log: opts.log }));
+    if (opts.metricsAddress) {
+      const { host, port } = parseListenAddress(opts.metricsAddress);
+      endpoint = await metrics.serve(host, port);
+    }
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  return { events, metrics, metricsEndpoint: endpoint, close };
+}
