@@ -2,9 +2,9 @@
 // one JSON document per 1100 line, for bgpctl). Every answer is a generator of reply lines whose
 // return value is the final line, so the server can stream big tables in bounded chunks.
 import type { Command } from './commands.js';
-import { printProtocols, printStatus, protocolInfo, selectProtocols, type Printed } from './print-protocols.js';
+import { printProtocols, printStatus, protocolInfo, selectProtocols } from './print-protocols.js';
 import { printRoutes, walkRoutes, type RouteTally } from './print-routes.js';
-import { BIRD_VERSION, Code, type ReplyLine } from './reply.js';
+import { BIRD_VERSION, Code, type Printed, type ReplyLine } from './reply.js';
 import type { StatusSource } from './status.js';
 import { describeEvent, type TraceLog } from './trace.js';
 import { formatDateTime } from './timefmt.js';
@@ -67,10 +67,30 @@ function* traceJson(prefix: string, trace: TraceLog | null): Printed {
 
 function* routesJson(cmd: ByType['show-route'], ctx: AnswerContext): Printed {
   const tally: RouteTally = { shown: 0, routes: 0, networks: 0 };
-  for (const { route } of walkRoutes(ctx.source.routes(cmd.query), cmd, tally)) if (!cmd.count) yield json(route);
+  const fast = quickCount(cmd, ctx.source);
+  if (fast) {
+    yield json({ shown: fast.routes, ...fast });
+    return done;
+  }
+  for (const item of walkRoutes(ctx.source.routes(cmd.query), cmd, tally)) {
+    if (item === null) yield null;
+    else if (!cmd.count) yield json(item.route);
+  }
   if (cmd.count) yield json(tally);
   if (cmd.query.kind !== 'all' && tally.routes === 0) return { code: Code.NETWORK_NOT_IN_TABLE, text: 'Network not in table' };
   return done;
+}
+
+/** `show route count` of the whole table from the source's own counters, when it keeps them. */
+function quickCount(cmd: ByType['show-route'], source: StatusSource): { routes: number; networks: number } | null {
+  if (!cmd.count || cmd.query.kind !== 'all' || cmd.primary || cmd.protocol !== null || !source.routeCount) return null;
+  return source.routeCount();
+}
+
+function* routesText(cmd: ByType['show-route'], ctx: AnswerContext): Printed {
+  const fast = quickCount(cmd, ctx.source);
+  if (fast) return { code: Code.ROUTE_COUNT, text: `${fast.routes} of ${fast.routes} routes for ${fast.networks} networks` };
+  return yield* printRoutes(ctx.source.routes(cmd.query), { ...cmd, verbose: cmd.all, lookup: cmd.query.kind !== 'all' }, ctx.now);
 }
 
 export const printers: PrinterTable = {
@@ -91,7 +111,7 @@ export const printers: PrinterTable = {
     },
   },
   'show-route': {
-    text: (c, ctx) => printRoutes(ctx.source.routes(c.query), { ...c, verbose: c.all, lookup: c.query.kind !== 'all' }, ctx.now),
+    text: routesText,
     json: routesJson,
   },
   'show-memory': {

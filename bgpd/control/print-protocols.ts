@@ -1,11 +1,9 @@
 // BIRD 1.6's text of `show status` (nest/cmds.c cmd_show_status), `show protocols [all]`
 // (nest/proto.c proto_cmd_show, proto_show_basic_info, proto_show_stats) and the BGP details
 // (proto/bgp/bgp.c bgp_get_status, bgp_show_proto_info), printed from status snapshots.
-import { BIRD_VERSION, Code, type ReplyLine } from './reply.js';
+import { BIRD_VERSION, Code, type Printed, type ReplyLine } from './reply.js';
 import { bgpStateOf, emptyChangeStats, type ChangeStats, type ChannelStatus, type DaemonStatus, type ProtocolStatus, type RouteCounts } from './status.js';
 import { formatDateTime, formatSince } from './timefmt.js';
-
-export type Printed = Generator<ReplyLine, ReplyLine>;
 
 const line = (code: number, text: string): ReplyLine => ({ code, text });
 

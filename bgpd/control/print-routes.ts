@@ -1,10 +1,9 @@
 // BIRD 1.6's text of `show route [for X] [all] [primary] [protocol P] [count]` (nest/rt-table.c
 // rt_show_rte / rt_show_net / rt_show_cont, nest/rt-attr.c rta_show, proto/bgp/attrs.c
 // bgp_get_route_info), printed from the routes a status source yields.
-import { Code, type ReplyLine } from './reply.js';
+import { Code, type Printed, type ReplyLine } from './reply.js';
 import type { BgpAttributes, RouteStatus } from './status.js';
 import { formatSince } from './timefmt.js';
-import type { Printed } from './print-protocols.js';
 
 export interface RouteFilter {
   primary: boolean;
@@ -73,11 +72,18 @@ export function attributeLines(b: BgpAttributes): string[] {
   return out;
 }
 
-/** Routes of one prefix come adjacently; each is counted, then shown if it passes the filter. */
-export function* walkRoutes(routes: Iterable<RouteStatus>, filter: RouteFilter, tally: RouteTally): Generator<{ route: RouteStatus; firstShown: boolean }> {
+/** Routes examined between pause points. */
+const WALK_STEP = 1024;
+
+/**
+ * Routes of one prefix come adjacently; each is counted, then shown if it passes the filter. A null
+ * every WALK_STEP routes lets the server pause even when the filter shows nothing.
+ */
+export function* walkRoutes(routes: Iterable<RouteStatus>, filter: RouteFilter, tally: RouteTally): Generator<{ route: RouteStatus; firstShown: boolean } | null> {
   let prefix: string | null = null;
   let shownInPrefix = 0;
   for (const r of routes) {
+    if (tally.routes % WALK_STEP === WALK_STEP - 1) yield null;
     if (r.prefix !== prefix) {
       prefix = r.prefix;
       shownInPrefix = 0;
@@ -93,8 +99,12 @@ export function* walkRoutes(routes: Iterable<RouteStatus>, filter: RouteFilter, 
 
 export function* printRoutes(routes: Iterable<RouteStatus>, opts: RouteFilter & { verbose: boolean; count: boolean; lookup: boolean }, now: number): Printed {
   const tally: RouteTally = { shown: 0, routes: 0, networks: 0 };
-  for (const { route: r, firstShown } of walkRoutes(routes, opts, tally)) {
-    if (opts.count) continue;
+  for (const item of walkRoutes(routes, opts, tally)) {
+    if (item === null || opts.count) {
+      if (item === null) yield null;
+      continue;
+    }
+    const { route: r, firstShown } = item;
     yield line(Code.ROUTE, routeLine(r, firstShown, now));
     if (r.kind === 'router' && r.nextHops.length > 1) {
       for (const h of r.nextHops) yield line(Code.ROUTE, `\tvia ${h.gateway} on ${h.iface ?? ''} weight ${h.weight}`);

@@ -42,6 +42,12 @@ export const Code = {
   NOT_A_PROTOCOL: 9002,
 } as const;
 
+/**
+ * A command's answer: lines, with `null` marking a point where a long walk may pause so the daemon
+ * runs (a count over a big table prints nothing for a long time), and the final line as its value.
+ */
+export type Printed = Generator<ReplyLine | null, ReplyLine>;
+
 export class ReplyEncoder {
   #last = -1;
 

@@ -9,8 +9,7 @@ import net from 'node:net';
 import { dirname } from 'node:path';
 import { answer } from './answer.js';
 import { parseCommand } from './commands.js';
-import type { Printed } from './print-protocols.js';
-import { Code, GREETING, ReplyEncoder } from './reply.js';
+import { Code, GREETING, ReplyEncoder, type Printed, type ReplyLine } from './reply.js';
 import { familyView, type Family } from './family.js';
 import type { StatusSource } from './status.js';
 import type { TraceLog } from './trace.js';
@@ -216,7 +215,7 @@ class ControlClient {
   async #stream(printed: Printed): Promise<boolean> {
     let chunk = '';
     for (;;) {
-      let step: IteratorResult<{ code: number; text: string }, { code: number; text: string }>;
+      let step: IteratorResult<ReplyLine | null, ReplyLine>;
       try {
         step = printed.next();
       } catch (err) {
@@ -224,6 +223,12 @@ class ControlClient {
         return this.#send(chunk + this.#enc.end(internalError(err)));
       }
       if (step.done) return this.#send(chunk + this.#enc.end(step.value));
+      if (step.value === null) {
+        // A long walk with nothing to print yet: let the daemon run.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        if (this.#closed) return false;
+        continue;
+      }
       chunk += this.#enc.line(step.value);
       if (chunk.length >= this.#opts.chunkBytes) {
         if (!(await this.#send(chunk))) return false;

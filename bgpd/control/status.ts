@@ -191,6 +191,11 @@ export interface StatusSource {
   daemon(): DaemonStatus;
   protocols(): readonly ProtocolStatus[];
   routes(query: RouteQuery): Iterable<RouteStatus>;
+  /**
+   * Optional O(1) totals for `show route count` of the whole table (benchmarks poll it every few
+   * milliseconds); without it the count walks routes().
+   */
+  routeCount?(): { routes: number; networks: number };
   /** Kernel programming counters; null when the FIB is disabled (`--no-fib`). */
   fib(): FibStatus | null;
 }

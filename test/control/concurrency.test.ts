@@ -81,3 +81,45 @@ describe('concurrent clients', () => {
     }
   });
 });
+
+describe('long walks', () => {
+  it('pauses while counting a big table, so the rest of the daemon keeps running', async () => {
+    const c = await RawClient.connect(s.path);
+    try {
+      await c.reply();
+      let ticks = 0;
+      let waiting = true;
+      const tick = () => {
+        ticks++;
+        if (waiting) setImmediate(tick);
+      };
+      setImmediate(tick);
+      const reply = await c.command('show route protocol Mesh_10_0_1_2 count');
+      waiting = false;
+      expect(reply).toBe(`0014 0 of ${ROUTES} routes for ${ROUTES} networks\n`);
+      // The walk paused every 1024 routes; other callbacks ran in between.
+      expect(ticks).toBeGreaterThanOrEqual(ROUTES / 1024 / 2);
+    } finally {
+      c.close();
+    }
+  });
+
+  it('answers a whole-table count from the source counters when it keeps them', async () => {
+    const now = Date.now();
+    const counted = new TestStatusSource(now);
+    counted.routeList = [bgpRoute('10.0.0.0/24', 'Mesh_10_0_1_1', '10.0.1.1', now)];
+    const withCounters = Object.assign(counted, { routeCount: () => ({ routes: 1_500_000, networks: 1_000_000 }) });
+    const t = await serve({ source: withCounters });
+    try {
+      const c = await RawClient.connect(t.path);
+      await c.reply();
+      expect(await c.command('show route count')).toBe('0014 1500000 of 1500000 routes for 1000000 networks\n');
+      expect(counted.routeCalls).toBe(0);
+      // Filters still walk the routes.
+      expect(await c.command('show route primary count')).toBe('0014 1 of 1 routes for 1 networks\n');
+      c.close();
+    } finally {
+      await t.stop();
+    }
+  });
+});
