@@ -208,6 +208,7 @@ export class Reflector {
       settle = resolve;
     });
     let finished = false;
+    let established = false;
     let controller: AbortController | undefined;
     const finish = (err: unknown): void => {
       if (finished) return;
@@ -237,6 +238,7 @@ export class Reflector {
           c.abort();
           return;
         }
+        established = true;
         // The server ends the watch after timeoutSeconds; if it has not by well after that,
         // the connection is dead without having been closed (a vanished peer, a lost NAT entry).
         clearTimeout(timer);
@@ -246,8 +248,10 @@ export class Reflector {
     );
     const err = await ended;
     if (failure) throw failure;
-    // An end we asked for (stop) is not an error.
-    if (err && !this.#stopped && (err as Error).name !== 'AbortError') throw err;
+    // An end we asked for (stop) is not an error, and neither is an open watch that was cut
+    // (an idle timeout of a load balancer, an API server restart): it resumes from #rv. Only
+    // failing to open one is reported.
+    if (err && !this.#stopped && !established && (err as Error).name !== 'AbortError') throw err;
     return events === 0 && Date.now() - began < QUIET_MS;
   }
 

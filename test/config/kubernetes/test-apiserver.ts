@@ -163,6 +163,11 @@ export class TestApiServer {
     this.#faults.push({ ...fault, left: count });
   }
 
+  /** Forget the faults not yet served. */
+  clearFaults(): void {
+    this.#faults = [];
+  }
+
   /** A kubeconfig file naming this server and its token. */
   async writeKubeconfig(dir: string): Promise<string> {
     const file = join(dir, 'kubeconfig');
