@@ -21,7 +21,7 @@ export class BirdClient {
   private constructor(sock: Socket, timeoutMs: number) {
     this.#sock = sock;
     this.#timeoutMs = timeoutMs;
-    sock.setEncoding('latin1');
+    sock.setEncoding('utf8');
     sock.on('data', (d: string) => {
       this.#buf += d;
       this.#notify();

@@ -242,7 +242,7 @@ class ControlClient {
   /** Writes, waiting for the socket to drain when it is full; drops the client if it never does. */
   #send(text: string): Promise<boolean> {
     if (this.#closed) return Promise.resolve(false);
-    if (this.#sock.write(text, 'latin1')) return Promise.resolve(true);
+    if (this.#sock.write(text, 'utf8')) return Promise.resolve(true);
     return new Promise<boolean>((resolve) => {
       const finish = (ok: boolean) => {
         clearTimeout(timer);
