@@ -121,7 +121,8 @@ function upgradeIPPoolV1(spec: Record<string, unknown>): void {
   }
   delete spec.ipip;
   if ('nat-outgoing' in spec) {
-    spec.natOutgoing = spec['nat-outgoing'] === true || spec.natOutgoing === true;
+    // natOutgoing = v1 || v3; false is left out, as Calico's omitempty field prints it.
+    if (spec['nat-outgoing'] === true) spec.natOutgoing = true;
     delete spec['nat-outgoing'];
   }
 }

@@ -27,6 +27,8 @@ export interface KubernetesDatastoreOptions {
   /** First retry delay after a failure, ms (default 500), doubling up to backoffMaxMs (default 30000). */
   backoffInitialMs?: number;
   backoffMaxMs?: number;
+  /** A list or watch request unanswered after this long is a failure and is retried, ms (default 30000). */
+  answerTimeoutMs?: number;
 }
 
 const KIND_ORDER = ['Node', 'BGPConfiguration', 'BGPPeer', 'BGPFilter', 'IPPool', 'BlockAffinity'];
@@ -83,6 +85,7 @@ export class KubernetesDatastore implements Datastore {
       pageSize: opts.pageSize ?? 500,
       backoffInitialMs: opts.backoffInitialMs ?? 500,
       backoffMaxMs: opts.backoffMaxMs ?? 30_000,
+      answerTimeoutMs: opts.answerTimeoutMs ?? 30_000,
     };
     this.#core = this.#kc.makeApiClient(CoreV1Api);
     this.#custom = this.#kc.makeApiClient(CustomObjectsApi);
@@ -148,7 +151,7 @@ export class KubernetesDatastore implements Datastore {
       pageSize: this.#opts.pageSize,
       backoffInitialMs: this.#opts.backoffInitialMs,
       backoffMaxMs: this.#opts.backoffMaxMs,
-      answerTimeoutMs: 30_000,
+      answerTimeoutMs: this.#opts.answerTimeoutMs,
       onChange: () => this.#schedule(),
       onSynced: () => this.#schedule(),
       onError: (err) => this.#emitError(err),

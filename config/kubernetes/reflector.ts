@@ -69,6 +69,10 @@ export class Reflector {
   #endWatch: (() => void) | undefined;
   #wake: (() => void) | undefined;
   #failures = 0;
+  #onStop: () => void = () => undefined;
+  readonly #stopping = new Promise<void>((resolve) => {
+    this.#onStop = resolve;
+  });
 
   constructor(opts: ReflectorOptions) {
     this.#o = opts;
@@ -94,6 +98,7 @@ export class Reflector {
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#onStop();
     this.#endWatch?.();
     this.#wake?.();
     await this.#running;
@@ -172,8 +177,8 @@ export class Reflector {
     let cont: string | undefined;
     let rv = '';
     do {
-      const page = await this.#o.list({ limit: this.#o.pageSize, ...(cont ? { cont } : {}) });
-      if (this.#stopped) return;
+      const page = await this.#listPage(cont);
+      if (this.#stopped || !page) return;
       for (const item of page.items ?? []) {
         const key = keyOf(item);
         if (key) fresh.set(key, item);
@@ -190,6 +195,22 @@ export class Reflector {
     this.#synced = true;
     if (changed || first) this.#o.onChange();
     this.#o.onSynced();
+  }
+
+  /**
+   * One page, or undefined once stopped. An API server that takes the request and never
+   * answers counts as a failure after answerTimeoutMs instead of holding the loop for good.
+   */
+  async #listPage(cont: string | undefined): Promise<KubeList | undefined> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('no answer to the list request')), this.#o.answerTimeoutMs);
+    });
+    try {
+      return await Promise.race([this.#o.list({ limit: this.#o.pageSize, ...(cont ? { cont } : {}) }), late, this.#stopping.then(() => undefined)]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** One watch from the current resourceVersion; resolves true when it ended at once, with no event. */

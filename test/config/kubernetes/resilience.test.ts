@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../../config/datastore.js';
 import { KubernetesDatastore } from '../../../config/kubernetes/index.js';
-import { bgpPeer, cluster, node } from './cluster-objects.js';
+import { bgpPeer, cluster, ipPool, node } from './cluster-objects.js';
 import { FAST, changeWhere, find, harness, names, waitFor, type Harness } from './harness.js';
 
 let h: Harness | undefined;
@@ -98,6 +98,19 @@ describe('KubernetesDatastore under API trouble', () => {
     expect(msgs.filter((m) => m.startsWith('bgppeers: HTTP 500'))).toHaveLength(3);
     expect(msgs.filter((m) => m.startsWith('nodes: HTTP 503'))).toHaveLength(2);
     expect(h.changes).toHaveLength(0);
+  });
+
+  it('gives up on requests a hung API server never answers, reports them and retries', async () => {
+    h = await harness(cluster(), { ds: { answerTimeoutMs: 300 } });
+    h.server.failNext(2, { status: 0, watch: false, pathIncludes: 'bgppeers' });
+    h.server.failNext(1, { status: 0, watch: true, pathIncludes: 'ippools' });
+    const snap = await h.ds.start();
+    expect(names(snap)).toContain('BGPPeer/tor');
+    await waitFor('the hung watch given up', () => h!.errors.some((e) => e.message === 'ippools: no answer to the watch request'));
+    expect(h.errors.filter((e) => e.message === 'bgppeers: no answer to the list request')).toHaveLength(2);
+    // And the ippools watch works after its retry.
+    h.server.put(ipPool('after-hang', { cidr: '10.60.0.0/16' }));
+    await changeWhere(h, 'pool after-hang', (s) => names(s).includes('IPPool/after-hang'));
   });
 
   it('loses nothing when connections keep dropping while the cluster changes', async () => {

@@ -44,6 +44,7 @@ interface Watcher {
 }
 
 export interface Fault {
+  /** The HTTP status to answer with; 0 takes the request and never answers (a hung server). */
   status: number;
   /** Only requests whose path (without query) includes this; all when absent. */
   pathIncludes?: string;
@@ -293,6 +294,7 @@ export class TestApiServer {
     if (fault) {
       fault.left--;
       this.#faults = this.#faults.filter((f) => f.left > 0);
+      if (fault.status === 0) return; // the connection stays open until the client gives up
       return reply(res, fault.status, status(fault.status, 'InternalError', `injected fault ${fault.status}`));
     }
     if (req.method !== 'GET') return reply(res, 405, status(405, 'MethodNotAllowed', 'only GET is served'));
