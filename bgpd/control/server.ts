@@ -73,14 +73,14 @@ export class ControlServer {
 
   /** Listen on the path (a stale socket there is replaced, anything else is an error). */
   static async start(opts: ControlServerOptions): Promise<ControlServer> {
-    removeStaleSocket(opts.path);
+    await removeStaleSocket(opts.path);
     mkdirSync(dirname(opts.path), { recursive: true });
     const server = net.createServer({ allowHalfOpen: false });
     const cs = new ControlServer(server, opts);
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
+      server.once('error', (err) => reject(new Error(`control socket ${opts.path}: ${err.message}`)));
       server.listen(opts.path, () => {
-        server.off('error', reject);
+        server.removeAllListeners('error');
         resolve();
       });
     });
@@ -114,7 +114,8 @@ export class ControlServer {
   }
 }
 
-function removeStaleSocket(path: string): void {
+/** A socket left by a dead daemon is replaced; one a live daemon answers on is not taken over. */
+async function removeStaleSocket(path: string): Promise<void> {
   let st;
   try {
     st = lstatSync(path);
@@ -122,6 +123,15 @@ function removeStaleSocket(path: string): void {
     return;
   }
   if (!st.isSocket()) throw new Error(`control socket path ${path} exists and is not a socket`);
+  const live = await new Promise<boolean>((resolve) => {
+    const probe = net.createConnection(path);
+    probe.once('connect', () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.once('error', () => resolve(false));
+  });
+  if (live) throw new Error(`control socket ${path} is in use by a running daemon`);
   unlinkSync(path);
 }
 

@@ -1,6 +1,7 @@
 // The control plane as main.ts starts it (bird.ctl, bird6.ctl with IPv6 peers only, /metrics), and a
 // session's status shown as BIRD shows a BGP protocol.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { lstatSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -96,6 +97,30 @@ describe('startControlPlane', () => {
       const { writeFileSync } = await import('node:fs');
       writeFileSync(join(dir, 'bird.ctl'), 'not a socket');
       await expect(startControlPlane({ source: new TestStatusSource(Date.now()), socket: join(dir, 'bird.ctl') })).rejects.toThrow(/not a socket/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('socket ownership', () => {
+  it('replaces a stale socket file but never takes over one a live daemon answers on', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bgpd-plane-'));
+    const path = join(dir, 'bird.ctl');
+    const { ControlServer } = await import('../../bgpd/control/server.js');
+    try {
+      // A socket file with nobody behind it: a daemon killed while listening leaves one.
+      spawnSync(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(path)}, () => process.kill(process.pid, 'SIGKILL'))`]);
+      expect(lstatSync(path).isSocket()).toBe(true);
+      const first = await ControlServer.start({ path, source: new TestStatusSource(Date.now()) });
+      try {
+        await expect(ControlServer.start({ path, source: new TestStatusSource(Date.now()) })).rejects.toThrow(/in use by a running daemon/);
+        const c = await RawClient.connect(path);
+        expect(await c.reply()).toMatch(/^0001 /);
+        c.close();
+      } finally {
+        await first.close();
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
