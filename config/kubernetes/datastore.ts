@@ -31,6 +31,7 @@ export interface KubernetesDatastoreOptions {
   answerTimeoutMs?: number;
 }
 
+const MAX_QUIET_FACTOR = 10;
 const KIND_ORDER = ['Node', 'BGPConfiguration', 'BGPPeer', 'BGPFilter', 'IPPool', 'BlockAffinity'];
 
 /** Load a KubeConfig the way calico-node does: KUBECONFIG first, then in-cluster. */
@@ -71,6 +72,7 @@ export class KubernetesDatastore implements Datastore {
   #last: Snapshot | undefined;
   #lastJson = '';
   #timer: NodeJS.Timeout | undefined;
+  #pendingSince: number | undefined;
   #started = false;
   #stopped = false;
   #firstSync: { resolve: (s: Snapshot) => void; reject: (e: Error) => void } | undefined;
@@ -189,10 +191,16 @@ export class KubernetesDatastore implements Datastore {
   #schedule(delay = this.#opts.debounceMs): void {
     if (this.#stopped) return;
     if (this.#timer) clearTimeout(this.#timer);
+    // Each change restarts the quiet time, but a cluster that never stops changing (affinities
+    // churning in a large cluster) must still see snapshots: at most MAX_QUIET_FACTOR times it.
+    const now = Date.now();
+    this.#pendingSince ??= now;
+    const wait = Math.max(0, Math.min(delay, this.#pendingSince + this.#opts.debounceMs * MAX_QUIET_FACTOR - now));
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
+      this.#pendingSince = undefined;
       this.#publish();
-    }, delay);
+    }, wait);
   }
 
   #publish(): void {

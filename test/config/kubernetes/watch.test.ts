@@ -120,6 +120,20 @@ describe('KubernetesDatastore follows changes', () => {
     expect(h.changes.at(-1)).toBe(last);
   });
 
+  it('still publishes while the cluster never stops changing', async () => {
+    h = await harness(cluster(), { ds: { debounceMs: 100 } });
+    await h.ds.start();
+    let asn = 65300;
+    // A change every 20 ms would restart a 100 ms quiet time forever.
+    const churn = setInterval(() => h?.server.put(bgpPeer('churn', { peerIP: '10.3.3.3', asNumber: ++asn })), 20);
+    try {
+      await waitFor('a snapshot during the churn', () => h!.changes.length > 0);
+    } finally {
+      clearInterval(churn);
+    }
+    expect(names(h.changes[0]!)).toContain('BGPPeer/churn');
+  });
+
   it('follows a Secret when a peer starts naming it, and its changes, and stops when no peer does', async () => {
     h = await harness([...cluster(), secret('late', 'kube-system', { pw: 'first' })]);
     const first = await h.ds.start();
