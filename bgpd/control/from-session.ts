@@ -22,16 +22,41 @@ function lastErrorText(text: string): string {
   return text.replace(/^(?:Idle|Connect|Active|OpenSent|OpenConfirm|Established)\s+(?=Socket:|BGP Error:|Received:)/, '');
 }
 
+/** A BGP channel as calico-node's BIRD shows it (its export filter is an inline block: `(unnamed)`). */
 export function emptyChannel(family: 'ipv4' | 'ipv6', up: boolean): ChannelStatus {
   return {
     family,
     state: up ? 'up' : 'down',
     preference: 100,
     inputFilter: 'ACCEPT',
-    outputFilter: 'calico_export_to_bgp_peers',
+    outputFilter: '(unnamed)',
     routes: { received: 0, imported: 0, filtered: 0, exported: 0, preferred: 0, installed: 0 },
     changes: emptyChangeStats(),
   };
+}
+
+/**
+ * The non-BGP protocols calico-node's BIRD lists before its peers (static1 for blackholes, kernel1,
+ * device1, direct1), with its preferences and filters; pass the local routes each one holds.
+ */
+export function calicoLocalProtocols(since: number, counts: { static?: number; kernel?: number; direct?: number } = {}): ProtocolStatus[] {
+  const local = (name: string, proto: string, preference: number, outputFilter: string, imported: number): ProtocolStatus => ({
+    name,
+    proto,
+    table: 'master',
+    state: 'up',
+    since,
+    info: '',
+    description: '',
+    channels: [{ ...emptyChannel('ipv4', true), preference, outputFilter, routes: { received: imported, imported, filtered: 0, exported: 0, preferred: imported, installed: 0 } }],
+    bgp: null,
+  });
+  return [
+    local('static1', 'Static', 200, 'REJECT', counts.static ?? 0),
+    local('kernel1', 'Kernel', 10, 'calico_kernel_programming', counts.kernel ?? 0),
+    local('device1', 'Device', 240, 'REJECT', 0),
+    local('direct1', 'Direct', 240, 'REJECT', counts.direct ?? 0),
+  ];
 }
 
 export function protocolFromSession(s: SessionStatus, config: Pick<SessionConfig, 'passive' | 'multihop' | 'families'>, extra: SessionExtras = {}): ProtocolStatus {
@@ -47,7 +72,7 @@ export function protocolFromSession(s: SessionStatus, config: Pick<SessionConfig
     state: extra.down ? 'down' : up ? 'up' : 'start',
     since: s.since,
     info: '',
-    description: extra.description ?? '',
+    description: extra.description ?? 'Connection to BGP peer',
     channels,
     bgp: {
       state: bgpState,

@@ -8,7 +8,7 @@
 //   LogHub               pino root logger, a child per peer, Calico severities (logger.ts)
 export type { StatusSource, DaemonStatus, ProtocolStatus, BgpDetails, ChannelStatus, RouteCounts, ChangeStats, RouteStatus, RouteQuery, BgpAttributes, NextHop, FibStatus, GracefulRestartStatus, ProtoState, BgpState, TimerStatus, Origin } from './status.js';
 export { emptyChangeStats } from './status.js';
-export { protocolFromSession, emptyChannel, type SessionExtras } from './from-session.js';
+export { protocolFromSession, calicoLocalProtocols, emptyChannel, type SessionExtras } from './from-session.js';
 export { startControlPlane, type ControlPlane, type ControlPlaneOptions } from './plane.js';
 export { ControlServer, type ControlServerOptions, type ControlLog } from './server.js';
 export { ControlMetrics, parseListenAddress, type MetricsOptions, type MetricsEndpoint } from './metrics.js';
