@@ -163,8 +163,11 @@ export interface RouteStatus {
   from: string | null;
   since: number;
   preference: number;
-  /** IGP metric of a recursively resolved BGP next hop (BIRD prints `(100/0)`); null when not recursive. */
-  igpMetric: number | null;
+  /**
+   * IGP metric of a recursively resolved BGP next hop, as BIRD prints it after the preference:
+   * `(100/0)`, `?` when unknown, `-` when the next hop does not resolve; null when not recursive.
+   */
+  igpMetric: number | '?' | '-' | null;
   /** The best route of its prefix (BIRD marks it `*`). */
   best: boolean;
   bgp: BgpAttributes | null;

@@ -137,3 +137,64 @@ Mesh_10_250_12_180 BGP      master   up     18:12:31    Established
 `);
   });
 });
+
+describe('show route, as calico-node reads it', () => {
+  it('matches the raw reply calico-node parses for its node status (kernel, mesh, global, static, direct routes)', async () => {
+    const now = at(20, 30, 0);
+    const src = new TestStatusSource(now);
+    src.ordered = true;
+    const base = { nextHops: [], iface: null, from: null, bgp: null, igpMetric: null, best: true } as const;
+    const via = (gateway: string, iface: string) => [{ gateway, iface, weight: 1 }];
+    src.routeList = [
+      { ...base, prefix: '0.0.0.0/0', kind: 'router', nextHops: via('172.17.0.1', 'eth0'), protocol: 'kernel1', source: 'inherit', since: at(20, 10, 57), preference: 10 },
+      { ...bgpRouteLike('192.168.110.128/26', '172.17.0.5', 'eth0', 'Mesh_172_17_0_5', at(20, 10, 57)) },
+      { ...bgpRouteLike('192.168.82.0/26', '172.17.0.4', 'eth0', 'Mesh_172_17_0_4', at(20, 11, 0)) },
+      {
+        ...bgpRouteLike('192.168.82.0/26', '100.100.100.100', 'em0', 'Global_100_100_100_100', at(20, 11, 0)),
+        best: false,
+        igpMetric: '?',
+        bgp: { ...bgpRouteLike('x', '100.100.100.100', 'em0', 'x', 0).bgp!, origin: 'Incomplete', asPath: [{ type: 'sequence', asns: [65001] }] },
+      },
+      { ...base, prefix: '192.168.162.128/26', kind: 'blackhole', protocol: 'static1', source: 'static', since: at(20, 10, 56), preference: 200 },
+      { ...base, prefix: '192.168.162.128/32', kind: 'device', iface: 'tunl0', protocol: 'direct1', source: 'device', since: at(20, 10, 56), preference: 240 },
+      { ...base, prefix: '192.168.162.129/32', kind: 'device', iface: 'calie58e37f9a7f', protocol: 'kernel1', source: 'inherit', since: at(20, 11, 10), preference: 10 },
+      { ...base, prefix: '172.17.0.0/16', kind: 'device', iface: 'eth0', protocol: 'direct1', source: 'device', since: at(20, 10, 56), preference: 240 },
+    ];
+    const t = await serve({ source: src, now: () => now });
+    try {
+      const { RawClient } = await import('./helpers.js');
+      const c = await RawClient.connect(t.path);
+      await c.reply();
+      expect(await c.command('show route')).toBe(`1007-0.0.0.0/0          via 172.17.0.1 on eth0 [kernel1 20:10:57] * (10)
+ 192.168.110.128/26 via 172.17.0.5 on eth0 [Mesh_172_17_0_5 20:10:57] * (100/0) [i]
+ 192.168.82.0/26    via 172.17.0.4 on eth0 [Mesh_172_17_0_4 20:11:00] * (100/0) [i]
+                    via 100.100.100.100 on em0 [Global_100_100_100_100 20:11:00] (100/?) [AS65001?]
+ 192.168.162.128/26 blackhole [static1 20:10:56] * (200)
+ 192.168.162.128/32 dev tunl0 [direct1 20:10:56] * (240)
+ 192.168.162.129/32 dev calie58e37f9a7f [kernel1 20:11:10] * (10)
+ 172.17.0.0/16      dev eth0 [direct1 20:10:56] * (240)
+0000 
+`);
+      c.close();
+    } finally {
+      await t.stop();
+    }
+  });
+});
+
+function bgpRouteLike(prefix: string, gateway: string, iface: string, protocol: string, since: number) {
+  return {
+    prefix,
+    kind: 'router' as const,
+    nextHops: [{ gateway, iface, weight: 1 }],
+    iface: null,
+    protocol,
+    source: 'BGP' as const,
+    from: null,
+    since,
+    preference: 100,
+    igpMetric: 0 as number | '?' | '-' | null,
+    best: true,
+    bgp: { origin: 'IGP' as const, asPath: [] as { type: 'sequence' | 'set'; asns: number[] }[], nextHop: [gateway], med: null, localPref: 100, atomicAggregate: false, aggregator: null, communities: [], largeCommunities: [], extCommunities: [], originatorId: null, clusterList: [] },
+  };
+}

@@ -9,6 +9,8 @@ export class TestStatusSource implements StatusSource {
   routeList: RouteStatus[] = [];
   fibStatus: FibStatus | null = { operations: { add: 0, replace: 0, delete: 0 }, errors: 0, routes: 0 };
   routeCalls = 0;
+  /** Keep routeList's order (BIRD walks its table in hash order) instead of sorting by prefix. */
+  ordered = false;
 
   constructor(now: number) {
     this.daemonStatus = { routerId: '10.0.0.1', startedAt: now - 3600_000, reconfiguredAt: now - 60_000, gracefulRestart: null, phase: 'running' };
@@ -24,7 +26,7 @@ export class TestStatusSource implements StatusSource {
 
   *routes(query: RouteQuery): Iterable<RouteStatus> {
     this.routeCalls++;
-    const sorted = [...this.routeList].sort((a, b) => comparePrefix(a.prefix, b.prefix) || Number(b.best) - Number(a.best));
+    const sorted = this.ordered ? [...this.routeList] : [...this.routeList].sort((a, b) => comparePrefix(a.prefix, b.prefix) || Number(b.best) - Number(a.best));
     if (query.kind === 'all') return yield* sorted;
     if (query.kind === 'exact') return yield* sorted.filter((r) => r.prefix === query.prefix);
     const addr = ipaddr.parse(query.address.split('/')[0]);
