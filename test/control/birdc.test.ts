@@ -161,6 +161,31 @@ describe('the raw protocol', () => {
     }
   });
 
+  it('serves calico-node status reporting: show protocols, then show protocols all NAME per peer on the same connection', async () => {
+    const c = await RawClient.connect(s.path);
+    try {
+      await c.reply();
+      const peers = calicoctlScan(await c.command('show protocols'));
+      const details: Record<string, { bgpState: string; peerIP: string }> = {};
+      for (const p of peers) {
+        const d = { bgpState: '', peerIP: '' };
+        // calico-node's getValue: a line containing the key, key removed, trimmed.
+        for (const line of (await c.command(`show protocols all ${p.name}`)).split('\n')) {
+          if (line.includes('BGP state:')) d.bgpState = line.replace('BGP state:', ' ').trim();
+          else if (line.includes('Neighbor address:')) d.peerIP = line.replace('Neighbor address:', ' ').trim();
+        }
+        details[p.name] = d;
+      }
+      expect(details).toEqual({
+        Mesh_10_0_0_2: { bgpState: 'Established', peerIP: '10.0.0.2' },
+        Node_10_0_0_3: { bgpState: 'Active', peerIP: '10.0.0.3' },
+        Global_10_0_0_4: { bgpState: 'Down', peerIP: '10.0.0.4' },
+      });
+    } finally {
+      c.close();
+    }
+  });
+
   it('reports graceful-restart recovery with 0024 before 0013', async () => {
     src.daemonStatus.gracefulRestart = { waitingFor: 2, waitRemaining: 215, waitTotal: 240 };
     const c = await RawClient.connect(s.path);
