@@ -101,7 +101,13 @@ export function crdToV3(kind: CalicoKind, plural: string, obj: KubeObject): Conv
   const annotations = stringMap(obj.metadata?.annotations);
   if (annotations) delete annotations[METADATA_ANNOTATION];
   if (annotations && Object.keys(annotations).length) metadata.annotations = annotations;
-  const spec = copy(obj.spec ?? {});
+  let spec: Record<string, unknown>;
+  try {
+    spec = copy(obj.spec ?? {});
+  } catch (err) {
+    // Objects from the API are JSON, so this only guards against callers handing in others.
+    return { ok: false, problems: [{ source, message: `${kind} ${name} rejected: spec is not plain data (${(err as Error).message})`, severity: 'error' }] };
+  }
   if (kind === 'IPPool') upgradeIPPoolV1(spec);
   if (kind === 'BlockAffinity') {
     // The CRD stores `deleted` as a string; libcalico-go reads exactly "true" as true.

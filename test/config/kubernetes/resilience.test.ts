@@ -113,6 +113,18 @@ describe('KubernetesDatastore under API trouble', () => {
     await changeWhere(h, 'pool after-hang', (s) => names(s).includes('IPPool/after-hang'));
   });
 
+  it('starts without Secrets it may not read (RBAC 403), reporting it, and picks them up once allowed', async () => {
+    h = await harness(cluster(), { ds: { secretWaitMs: 300 } });
+    h.server.failNext(1_000_000, { status: 403, pathIncludes: '/secrets' });
+    const snap = await h.ds.start();
+    expect(snap.secrets).toEqual([]);
+    expect(names(snap)).toContain('BGPPeer/tor');
+    expect(h.errors.some((e) => /^secrets\/kube-system\/(bgp-secrets|mesh-secret): HTTP 403/.test(e.message))).toBe(true);
+    h.server.clearFaults();
+    const s = await changeWhere(h, 'secrets readable', (x) => x.secrets.length === 2);
+    expect(s.secrets.map((x) => x.name)).toEqual(['bgp-secrets', 'mesh-secret']);
+  });
+
   it('loses nothing when connections keep dropping while the cluster changes', async () => {
     h = await harness(cluster());
     await h.ds.start();

@@ -154,6 +154,15 @@ describe('KubernetesDatastore follows changes', () => {
     await waitFor('the watch of Secret late to close', () => h!.server.watchCount('secrets') === 2);
   });
 
+  it('reports a malformed CR by name and keeps the rest of the cluster', async () => {
+    h = await harness(cluster());
+    await h.ds.start();
+    h.server.put({ ...bgpPeer('broken', {}), spec: 'not a map' });
+    const s = await changeWhere(h, 'broken peer reported', (x) => x.problems.length > 0);
+    expect(s.problems).toEqual([{ source: 'bgppeers/broken', message: 'BGPPeer broken rejected: spec is not a map', severity: 'error' }]);
+    expect(s.resources.length).toBe(10);
+  });
+
   it('reports a Secret that is not base64 and keeps the rest', async () => {
     h = await harness(cluster());
     await h.ds.start();
