@@ -11,8 +11,8 @@
 // it) and checks the bearer token, so tests prove the kubeconfig is what the client used.
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createServer, type Server } from 'node:https';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,10 +63,13 @@ export const CRD_PLURALS: Record<string, string> = {
   BlockAffinity: 'blockaffinities',
 };
 
-let certificate: Promise<{ cert: string; key: string }> | undefined;
+let certificate: Promise<{ cert: string; key: string } | undefined> | undefined;
 
-/** One self-signed certificate for 127.0.0.1 per test process, made with openssl. */
-function testCertificate(): Promise<{ cert: string; key: string }> {
+/**
+ * One self-signed certificate for 127.0.0.1 per test process, made with openssl; without
+ * openssl the server falls back to plain HTTP (and the kubeconfig says to skip TLS checks).
+ */
+function testCertificate(): Promise<{ cert: string; key: string } | undefined> {
   certificate ??= (async () => {
     const dir = await mkdtemp(join(tmpdir(), 'test-apiserver-tls-'));
     try {
@@ -76,6 +79,8 @@ function testCertificate(): Promise<{ cert: string; key: string }> {
         '-subj', '/CN=test-apiserver', '-addext', 'subjectAltName=IP:127.0.0.1',
       ]);
       return { cert: await readFile(join(dir, 'cert.pem'), 'utf8'), key: await readFile(join(dir, 'key.pem'), 'utf8') };
+    } catch {
+      return undefined;
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -109,8 +114,9 @@ export class TestApiServer {
 
   async #create(): Promise<Server> {
     const tls = await testCertificate();
-    this.#cert = tls.cert;
-    const server = createServer({ cert: tls.cert, key: tls.key }, (req, res) => this.#handle(req, res));
+    this.#cert = tls?.cert ?? '';
+    const handler = (req: IncomingMessage, res: ServerResponse): void => this.#handle(req, res);
+    const server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, handler) : createHttpServer(handler);
     server.on('connection', (s: Socket) => {
       this.#sockets.add(s);
       s.on('close', () => this.#sockets.delete(s));
@@ -123,7 +129,7 @@ export class TestApiServer {
   }
 
   get url(): string {
-    return `https://127.0.0.1:${this.#port}`;
+    return `${this.#cert ? 'https' : 'http'}://127.0.0.1:${this.#port}`;
   }
 
   /** The current resourceVersion (etcd revision). */
@@ -179,7 +185,7 @@ export class TestApiServer {
       '- name: test',
       '  cluster:',
       `    server: ${this.url}`,
-      `    certificate-authority-data: ${Buffer.from(this.#cert).toString('base64')}`,
+      this.#cert ? `    certificate-authority-data: ${Buffer.from(this.#cert).toString('base64')}` : '    insecure-skip-tls-verify: true',
       'users:',
       '- name: test',
       '  user:',
