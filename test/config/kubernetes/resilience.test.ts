@@ -87,6 +87,18 @@ describe('KubernetesDatastore under API trouble', () => {
     neverEmptied(h.changes);
   });
 
+  it('reports an ERROR event of an open watch and resumes it from where it was', async () => {
+    h = await harness(cluster());
+    await h.ds.start();
+    const before = lists(h, 'bgppeers').length;
+    h.server.failWatches(500, 'etcdserver: leader changed');
+    await waitFor('all watches reported', () => h!.errors.length >= 8);
+    expect(h.errors.find((e) => e.message.startsWith('bgppeers:'))?.message).toBe('bgppeers: HTTP 500 etcdserver: leader changed');
+    h.server.put(bgpPeer('after-error', { peerIP: '10.2.2.2', asNumber: 65002 }));
+    await changeWhere(h, 'peer after-error', (s) => names(s).includes('BGPPeer/after-error'));
+    expect(lists(h, 'bgppeers').length).toBe(before);
+  });
+
   it('retries lists that fail with 5xx and still starts with the whole cluster', async () => {
     h = await harness(cluster());
     h.server.failNext(3, { status: 500, watch: false, pathIncludes: 'bgppeers' });

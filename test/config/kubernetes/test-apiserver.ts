@@ -243,9 +243,13 @@ export class TestApiServer {
   compact(opts: { expireWatches?: boolean } = {}): void {
     this.#compactedRv = this.#rv;
     for (const c of this.#collections.values()) c.history = [];
-    if (!opts.expireWatches) return;
+    if (opts.expireWatches) this.failWatches(410, 'too old resource version');
+  }
+
+  /** End every open watch with an ERROR event carrying a Status of this code (as etcd trouble does). */
+  failWatches(code: number, message: string): void {
     for (const w of [...this.#watchers]) {
-      this.#send(w, 'ERROR', gone('too old resource version'));
+      this.#send(w, 'ERROR', status(code, code === 410 ? 'Expired' : 'InternalError', message));
       w.res.end();
       this.#watchers.delete(w);
     }
