@@ -31,8 +31,8 @@ export interface ReflectorOptions {
   /** How long to wait for the response to a watch request before calling it failed, ms. */
   answerTimeoutMs: number;
   /**
-   * A 404 means the collection does not exist (a CRD this Calico version lacks, such as
-   * bgpfilters before v3.26): count it as empty and synced, and look again now and then.
+   * A 404 means the collection does not exist (a CRD an older Calico lacks, such as
+   * bgpfilters): count it as empty and synced, and look again now and then.
    */
   missingOk?: boolean;
   /** The local copy changed (after a list that differs, or a watch event). */
@@ -42,10 +42,10 @@ export interface ReflectorOptions {
   onError: (err: Error) => void;
 }
 
-/** An error from the API client, whichever way it carries the HTTP status. */
 // A watch that ends sooner than this without an event is suspicious (see #loop).
 const QUIET_MS = 1000;
 
+/** An error from the API client, whichever way it carries the HTTP status. */
 function statusOf(err: unknown): number | undefined {
   const e = err as { code?: unknown; statusCode?: unknown } | undefined;
   if (typeof e?.statusCode === 'number') return e.statusCode;
@@ -106,8 +106,9 @@ export class Reflector {
 
   async #loop(): Promise<void> {
     while (!this.#stopped) {
+      const listing = !this.#rv;
       try {
-        if (!this.#rv) await this.#relist();
+        if (listing) await this.#relist();
         if (this.#stopped) break;
         const quiet = await this.#watchOnce();
         // A watch that ended at once without telling us anything is treated like a failure,
@@ -122,7 +123,10 @@ export class Reflector {
           continue;
         }
         if (statusOf(err) === 410) {
-          this.#rv = ''; // expired resourceVersion or continue token: start over with a fresh list
+          // An expired resourceVersion or continue token: start over with a fresh list, at once
+          // after a watch, after a pause when a list itself expired (a list too slow to page).
+          this.#rv = '';
+          if (listing) await this.#sleep(this.#delay());
           continue;
         }
         this.#o.onError(this.#describe(err));

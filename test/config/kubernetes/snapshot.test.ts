@@ -175,4 +175,21 @@ describe('KubernetesDatastore first snapshot', () => {
     expect(pages.length).toBe(4);
     expect(pages.slice(1).every((r) => r.query.get('continue'))).toBe(true);
   });
+
+  it('starts the list over when its continue token expires half-way', async () => {
+    const pools = Array.from({ length: 5 }, (_, i) => ({
+      apiVersion: 'crd.projectcalico.org/v1',
+      kind: 'IPPool',
+      metadata: { name: `pool-${i}` },
+      spec: { cidr: `10.${i}.0.0/16` },
+    }));
+    h = await harness(pools, { ds: { pageSize: 2 } });
+    h.server.expireNextContinue();
+    const snap = await h.ds.start();
+    expect(names(snap)).toEqual(pools.map((p) => `IPPool/${p.metadata.name}`));
+    const pages = h.server.requests.filter((r) => r.path.endsWith('/ippools') && !r.query.has('watch')).map((r) => (r.query.get('continue') ? 'next' : 'first'));
+    // first, next (410 Gone), then a whole list again: first, next, next.
+    expect(pages).toEqual(['first', 'next', 'first', 'next', 'next']);
+    expect(h.errors).toEqual([]);
+  });
 });

@@ -100,6 +100,7 @@ export class TestApiServer {
   #compactedRv = 0;
   #port = 0;
   #pageId = 0;
+  #expireContinue = false;
   /** Every request, in order: method, path and query, for assertions about the client's behaviour. */
   readonly requests: { path: string; query: URLSearchParams }[] = [];
 
@@ -168,6 +169,11 @@ export class TestApiServer {
   /** Answer the next `count` matching requests with `status` (a metav1.Status body). */
   failNext(count: number, fault: Fault): void {
     this.#faults.push({ ...fault, left: count });
+  }
+
+  /** The next continue token presented is expired (410), as after a compaction mid-list. */
+  expireNextContinue(): void {
+    this.#expireContinue = true;
   }
 
   /** Forget the faults not yet served. */
@@ -328,7 +334,9 @@ export class TestApiServer {
     if (cont) {
       const [id, off] = cont.split(':');
       const saved = this.#pages.get(id ?? '');
-      if (!saved || saved.rv < this.#compactedRv) {
+      const expire = this.#expireContinue;
+      this.#expireContinue = false;
+      if (!saved || saved.rv < this.#compactedRv || expire) {
         return reply(res, 410, status(410, 'Expired', 'The provided continue parameter is too old to display a consistent list result.'));
       }
       page = saved;
