@@ -129,6 +129,11 @@ export class TestApiServer {
     return this.#port;
   }
 
+  /** The server's certificate (PEM), empty when it serves plain HTTP. */
+  get ca(): string {
+    return this.#cert;
+  }
+
   get url(): string {
     return `${this.#cert ? 'https' : 'http'}://127.0.0.1:${this.#port}`;
   }
