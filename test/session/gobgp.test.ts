@@ -89,7 +89,14 @@ describe('GoBGP peer', () => {
   });
 
   it('our route refresh request (RFC 2918) gets the table of GoBGP again', async () => {
-    // GoBGP keeps its own Adj-RIB-In, so its soft reset in never asks us; we ask it instead.
+    // GoBGP never sends a ROUTE-REFRESH, so "refresh from the peer" cannot be shown with it; we ask it
+    // instead. In osrg/gobgp pkg/server/server.go, ResetPeer{soft, direction IN or BOTH} (the CLI's
+    // `neighbor X softresetin` / `softreset`, and the soft reset after a policy change) calls sResetIn →
+    // softResetIn, which only re-runs peer.adjRibIn.PathList(...) through propagateUpdate; GoBGP always
+    // keeps an Adj-RIB-In and has no setting that makes it ask the peer. The Debian gobgpd 3.10 binary
+    // does not even link bgp.NewBGPRouteRefreshMessage (the Go linker drops unreferenced functions),
+    // and a capture of softresetin, softreset and softresetout between two gobgpd showed no type-5
+    // message, with GoBGP's own "Route Refresh sent" counter at 0.
     const s = speaker.session(S4)!;
     const before = s.status().counters.updatesIn;
     expect(s.sendRouteRefresh(AFI.IPv4)).toBe(true);
