@@ -1,0 +1,118 @@
+// Numeric prefixes for policy: CIDR text is parsed once, at compile time, into a Range of
+// host-order u32 words, and the hot-path tests (`covers`, `sameNet`) only shift and compare
+// numbers. Nothing here allocates per route. Also a `policyRoute` builder for tests and callers
+// that start from text (not for the hot path).
+import ipaddr from 'ipaddr.js';
+import { AFI } from '../wire/types.js';
+import type { PolicyRoute, RouteOrigin } from './types.js';
+
+/** A parsed prefix: `w` holds 1 (IPv4) or 4 (IPv6) host-order u32 words, host bits cleared. */
+export interface Range {
+  family: 4 | 6;
+  len: number;
+  w0: number;
+  w1: number;
+  w2: number;
+  w3: number;
+}
+
+function maskWord(word: number, bits: number): number {
+  if (bits <= 0) return 0;
+  if (bits >= 32) return word >>> 0;
+  return (word & (~0 << (32 - bits))) >>> 0;
+}
+
+/** Parse "a.b.c.d/n" or "x::/n" (a bare address is a host prefix); null when it is not one. */
+export function parseRange(text: string): Range | null {
+  if (typeof text !== 'string') return null;
+  const slash = text.indexOf('/');
+  const addr = slash < 0 ? text : text.slice(0, slash);
+  let bytes: number[];
+  try {
+    if (!ipaddr.isValid(addr)) return null;
+    const a = ipaddr.parse(addr);
+    // An IPv4-mapped address written as IPv6 stays IPv6, as BIRD reads it.
+    bytes = a.toByteArray();
+  } catch {
+    return null;
+  }
+  const family: 4 | 6 = bytes.length === 4 ? 4 : 6;
+  const max = family === 4 ? 32 : 128;
+  let len = max;
+  if (slash >= 0) {
+    const l = text.slice(slash + 1);
+    if (!/^\d{1,3}$/.test(l)) return null;
+    len = Number(l);
+    if (len > max) return null;
+  }
+  const words = [0, 0, 0, 0];
+  for (let i = 0; i < bytes.length; i++) words[i >> 2] = ((words[i >> 2] << 8) | bytes[i]) >>> 0;
+  return {
+    family,
+    len,
+    w0: maskWord(words[0], len),
+    w1: maskWord(words[1], len - 32),
+    w2: maskWord(words[2], len - 64),
+    w3: maskWord(words[3], len - 96),
+  };
+}
+
+/** Does word `x` agree with `net` on its first `bits` bits (0..32)? */
+function agree(x: number, net: number, bits: number): boolean {
+  if (bits <= 0) return true;
+  if (bits >= 32) return x >>> 0 === net;
+  return (x ^ net) >>> (32 - bits) === 0;
+}
+
+/**
+ * BIRD's `net ~ prefix` for a prefix: the route is the range itself or inside it. The caller
+ * has matched the families (a v4 range never covers a v6 route).
+ */
+export function covers(rg: Range, r: PolicyRoute): boolean {
+  const len = rg.len;
+  if (!(r.len >= len)) return false;
+  if (rg.family === 4) return agree(r.v4, rg.w0, len);
+  const v = r.v6;
+  if (v === null || v === undefined) return false;
+  const o = r.v6Offset | 0;
+  return agree(v[o], rg.w0, len) && agree(v[o + 1], rg.w1, len - 32) && agree(v[o + 2], rg.w2, len - 64) && agree(v[o + 3], rg.w3, len - 96);
+}
+
+/** BIRD's `net = prefix`. */
+export function sameNet(rg: Range, r: PolicyRoute): boolean {
+  return r.len === rg.len && covers(rg, r);
+}
+
+/** Family of a route by AFI: 4, 6, or 0 for anything else (which every filter rejects). */
+export function routeFamily(r: PolicyRoute): 0 | 4 | 6 {
+  return r.afi === AFI.IPv4 ? 4 : r.afi === AFI.IPv6 ? 6 : 0;
+}
+
+export function rangeText(rg: Range): string {
+  if (rg.family === 4) return `${rg.w0 >>> 24}.${(rg.w0 >>> 16) & 255}.${(rg.w0 >>> 8) & 255}.${rg.w0 & 255}/${rg.len}`;
+  const parts: number[] = [];
+  for (const w of [rg.w0, rg.w1, rg.w2, rg.w3]) parts.push(w >>> 16, w & 0xffff);
+  return `${ipaddr.fromByteArray(parts.flatMap((p) => [p >> 8, p & 255])).toString()}/${rg.len}`;
+}
+
+export interface RouteInit {
+  from?: RouteOrigin | null;
+  iface?: string | null;
+  attrs?: PolicyRoute['attrs'];
+}
+
+/** Build a PolicyRoute from text (tests, control socket); throws on text that is not a prefix. */
+export function policyRoute(prefix: string, init: RouteInit = {}): PolicyRoute {
+  const rg = parseRange(prefix);
+  if (!rg) throw new Error(`not a prefix: ${JSON.stringify(prefix)}`);
+  return {
+    afi: rg.family === 4 ? AFI.IPv4 : AFI.IPv6,
+    v4: rg.family === 4 ? rg.w0 : 0,
+    v6: rg.family === 6 ? Uint32Array.of(rg.w0, rg.w1, rg.w2, rg.w3) : null,
+    v6Offset: 0,
+    len: rg.len,
+    attrs: init.attrs ?? {},
+    from: init.from ?? null,
+    iface: init.iface ?? null,
+  };
+}
