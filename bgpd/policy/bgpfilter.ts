@@ -66,7 +66,7 @@ export function ruleMatches(c: CompiledRule, r: PolicyRoute): boolean {
     if (c.op === OP_NOT_EQUAL || c.op === OP_NOT_IN) hit = !hit;
     if (!hit) return false;
   }
-  if (c.remotePeers && r.from === null) return false;
+  if (c.remotePeers && !r.from) return false;
   if (c.iface !== null && (typeof r.iface !== 'string' || !c.iface.test(r.iface))) return false;
   return true;
 }
