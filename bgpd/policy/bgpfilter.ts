@@ -88,8 +88,9 @@ export type Direction = 'import' | 'export';
  */
 export function peerRules(model: NodeModel, peer: PolicyPeer, dir: Direction, family: 4 | 6): CompiledRule[] {
   const out: CompiledRule[] = [];
+  const filters = model.filters ?? {};
   for (const name of peer.filters ?? []) {
-    const f = Object.prototype.hasOwnProperty.call(model.filters, name) ? model.filters[name] : undefined;
+    const f = Object.prototype.hasOwnProperty.call(filters, name) ? filters[name] : undefined;
     if (!f) continue;
     const list = dir === 'import' ? (family === 4 ? f.importV4 : f.importV6) : family === 4 ? f.exportV4 : f.exportV6;
     for (const rule of list ?? []) {
@@ -104,9 +105,10 @@ export function peerRules(model: NodeModel, peer: PolicyPeer, dir: Direction, fa
 
 /** The part of the model a peer's rules depend on, as text (for Policy.key). */
 export function filtersKey(model: NodeModel, peer: PolicyPeer): string {
+  const filters = model.filters ?? {};
   return JSON.stringify(
     (peer.filters ?? []).map((name) => {
-      const f = Object.prototype.hasOwnProperty.call(model.filters, name) ? model.filters[name] : undefined;
+      const f = Object.prototype.hasOwnProperty.call(filters, name) ? filters[name] : undefined;
       return f ? [name, f.exportV4, f.importV4, f.exportV6, f.importV6] : [name, null];
     }),
   );

@@ -29,7 +29,8 @@ export function parseRange(text: string): Range | null {
   const addr = slash < 0 ? text : text.slice(0, slash);
   let bytes: number[];
   try {
-    if (!ipaddr.isValid(addr)) return null;
+    // Dotted quads only for IPv4 (ipaddr.js would also take "10.1" or hex parts).
+    if (addr.includes(':') ? !ipaddr.IPv6.isValid(addr) : !ipaddr.IPv4.isValidFourPartDecimal(addr)) return null;
     const a = ipaddr.parse(addr);
     // An IPv4-mapped address written as IPv6 stays IPv6, as BIRD reads it.
     bytes = a.toByteArray();
