@@ -1,12 +1,14 @@
 // The speaker: turns the NodeModel's desired sessions (peers/) into running BGP sessions, listens
-// for the peers' connections, advertises this node's confirmed blocks and keeps what each peer
-// announces in a per-peer Adj-RIB-In. This is the minimal route path that runs until the full RIB
-// (bgpd/rib: decision, Loc-RIB, policy, Adj-RIB-Out) is wired in; it owns no kernel state.
+// for the peers' connections and puts the RIB (bgpd/rib) under them: what peers announce goes
+// through import policy and the decision process, this node's own routes (policy.originated()) are
+// originated into it, and every peer gets the best routes through its export policy. It owns no
+// kernel state: best-path changes go to onBestChange listeners as plain data.
 import type net from 'node:net';
 import type { NodeModel } from '../config/model.js';
 import { computeSessions, type DesiredSession } from '../peers/index.js';
-import { AFI, SAFI, packUpdates, packWithdrawals, prefixList, type Afi, type PathAttributes } from './wire/index.js';
-import { AdjRibIn } from './session/adj-rib-in.js';
+import { parseIpv4 } from './wire/index.js';
+import { compilePolicy } from './policy/index.js';
+import { AdjRibInView, Rib, type BestChange, type RibPeerConfig, type RibRouteView } from './rib/index.js';
 import { routerIdFromText } from './session/negotiate.js';
 import { Session, type SessionConfig, type SessionListener, type SessionStatus } from './session/session.js';
 import { Listener } from './session/transport.js';
@@ -28,15 +30,17 @@ export interface SpeakerOptions {
   holdTime?: number;
   connectRetryTime?: number;
   backoff?: { initialMs: number; maxMs: number };
+  /** Max-prefix guard: a peer sending more prefixes than this is torn down with Cease/1. */
+  maxPrefixes?: number;
 }
+
+/** Generous enough for a full Internet table, small enough to stop a runaway peer. */
+export const DEFAULT_MAX_PREFIXES = 2_000_000;
 
 interface Peer {
   desired: DesiredSession;
   key: string;
   session: Session;
-  rib: AdjRibIn;
-  /** Prefixes we announced on the current connection, per family. */
-  advertised: Set<string>;
 }
 
 export class Speaker {
@@ -44,6 +48,9 @@ export class Speaker {
   #model: NodeModel | null = null;
   #peers = new Map<string, Peer>();
   #listeners = new Map<string, Listener>();
+  #rib: Rib | null = null;
+  #ribKey = '';
+  #bestListeners: ((changes: BestChange[]) => void)[] = [];
 
   constructor(opts: SpeakerOptions) {
     this.#opts = opts;
@@ -57,24 +64,73 @@ export class Speaker {
     for (const p of plan.problems) this.#opts.log.warn({ source: p.source }, p.message);
     await this.#applyListeners(model, plan.sessions);
     const wanted = new Map(plan.sessions.map((d) => [d.name, d]));
+    const ribKey = `${model.routerId ?? ''}|${model.asNumber}|${model.clusterId ?? ''}`;
     for (const [name, peer] of this.#peers) {
       const d = wanted.get(name);
-      if (!d || JSON.stringify(d) !== peer.key || oldModel?.routerId !== model.routerId || oldModel?.asNumber !== model.asNumber) {
+      if (!d || JSON.stringify(d) !== peer.key || oldModel?.routerId !== model.routerId || oldModel?.asNumber !== model.asNumber || ribKey !== this.#ribKey) {
         peer.session.stop('configuration changed');
         this.#setKey(peer.desired, null);
         this.#peers.delete(name);
+        this.#rib?.removePeer(name);
       }
     }
+    const rib = this.#ribFor(model, ribKey);
+    // Policy first: peers whose policy key changed get their export looked at again.
+    const policy = compilePolicy(model);
+    rib.setPolicy(policy);
+    rib.setOriginated(policy.originated().map((o) => o.prefix));
     for (const d of plan.sessions) {
       if (this.#peers.has(d.name)) continue;
       this.#setKey(d, d.password ?? null);
-      const peer: Peer = { desired: d, key: JSON.stringify(d), session: new Session(this.#sessionConfig(model, d), this.#listener), rib: new AdjRibIn(), advertised: new Set() };
+      rib.addPeer(this.#ribPeer(d));
+      const peer: Peer = { desired: d, key: JSON.stringify(d), session: new Session(this.#sessionConfig(model, d), this.#listener) };
       this.#peers.set(d.name, peer);
       peer.session.start();
       this.#opts.log.info({ session: d.name, peer: d.peerAddress, passive: d.passive }, 'session configured');
     }
-    // Blocks may have changed: bring every established session's announcements up to date.
-    for (const peer of this.#peers.values()) if (peer.session.state === 'Established') this.#syncAdvertised(peer);
+  }
+
+  /** The RIB for this router id, AS and cluster id; a change of any of them starts a new one. */
+  #ribFor(model: NodeModel, key: string): Rib {
+    if (this.#rib && key === this.#ribKey) return this.#rib;
+    const routerId = model.routerId ? routerIdFromText(model.routerId) : 0;
+    const clusterId = model.clusterId ? parseIpv4(model.clusterId) : null;
+    const rib = new Rib({
+      routerId,
+      localAs: model.asNumber,
+      clusterId: clusterId ?? (model.clusterId ? routerId : null),
+      onMaxPrefix: (name, limit) => {
+        const s = this.#peers.get(name)?.session;
+        if (!s || s.state !== 'Established') return;
+        this.#opts.log.warn({ session: name, limit }, 'maximum number of prefixes reached');
+        // RFC 4486 §4: Cease / Maximum Number of Prefixes Reached, with AFI, SAFI and the limit.
+        const afi = this.#peers.get(name)!.desired.family === 4 ? 1 : 2;
+        const data = Buffer.alloc(7);
+        data.writeUInt16BE(afi, 0);
+        data[2] = 1;
+        data.writeUInt32BE(Math.min(limit, 0xffffffff), 3);
+        s.automaticStop({ code: 6, subcode: 1, data }, 'Maximum number of prefixes reached');
+      },
+    });
+    for (const fn of this.#bestListeners) rib.onBestChange(fn);
+    this.#rib = rib;
+    this.#ribKey = key;
+    return rib;
+  }
+
+  #ribPeer(d: DesiredSession): RibPeerConfig {
+    return {
+      name: d.name,
+      peerAddress: d.peerAddress,
+      localAs: d.localAS,
+      peerAs: d.peerAS,
+      family: d.family,
+      rrClient: d.rrClient,
+      nextHop: d.nextHop,
+      numAllowedLocalAS: d.numAllowedLocalAS ?? 0,
+      filters: d.filters,
+      maxPrefixes: this.#opts.maxPrefixes ?? DEFAULT_MAX_PREFIXES,
+    };
   }
 
   #sessionConfig(model: NodeModel, d: DesiredSession): SessionConfig {
@@ -101,6 +157,7 @@ export class Speaker {
       gracefulRestartTime: d.gracefulRestartTime,
       restarting: () => this.#opts.restarting && this.#peers.get(d.name)?.session.status().establishedCount === 0,
       backoff: o.backoff ?? { initialMs: 2000, maxMs: 60_000 },
+      attrKey: true,
     };
   }
 
@@ -152,93 +209,38 @@ export class Speaker {
 
   readonly #listener: SessionListener = {
     established: (s, n) => {
-      const p = this.#peerOf(s);
-      if (!p) return;
+      if (!this.#peerOf(s)) return;
       this.#opts.log.info({ session: s.name, peerId: n.peerId, hold: n.holdTime }, 'session established');
-      p.advertised.clear();
-      this.#syncAdvertised(p);
-      // RFC 4724 §4.1/§4.2: End-of-RIB after the initial table, for every negotiated family.
-      for (const afi of this.#families(p)) s.sendEndOfRib(afi);
+      // The RIB sends the table, then End-of-RIB (RFC 4724 §4.1).
+      this.#rib?.up(s.name, s, n.peerId);
     },
     update: (s, u) => {
-      const p = this.#peerOf(s);
-      if (!p) return;
-      // RFC 4271 §9.1.2: a route whose AS_PATH already holds our AS is a loop; BIRD drops it at
-      // import unless numAllowedLocalASNumbers allows that many occurrences.
-      const mine = (u.attributes.asPath ?? []).reduce((n, seg) => n + seg.asns.filter((a) => a === p.desired.localAS).length, 0);
-      p.rib.apply(mine > (p.desired.numAllowedLocalAS ?? 0) ? { ...u, treatAsWithdraw: true } : u);
+      if (this.#peerOf(s)) this.#rib?.update(s.name, u, s.negotiated?.as4 ?? true);
     },
-    endOfRib: (s, afi) => this.#opts.log.info({ session: s.name, afi, routes: this.#peerOf(s)?.rib.count(afi) ?? 0 }, 'End-of-RIB received'),
-    routeRefresh: (s, afi, subtype) => {
-      const p = this.#peerOf(s);
-      if (!p || subtype !== 0) return;
+    endOfRib: (s, afi) => {
+      if (!this.#peerOf(s)) return;
+      this.#rib?.endOfRib(s.name);
+      this.#opts.log.info({ session: s.name, afi, routes: this.#rib?.counts(s.name)?.received ?? 0 }, 'End-of-RIB received');
+    },
+    routeRefresh: (s, _afi, subtype) => {
+      if (!this.#peerOf(s) || subtype !== 0) return;
       // RFC 7313 §4: with enhanced route refresh, the table goes between BoRR and EoRR.
-      const enhanced = s.negotiated?.enhancedRouteRefresh ?? false;
-      if (enhanced) s.sendRouteRefresh(afi, 1);
-      this.#announce(p, afi, this.#blocks(afi));
-      if (enhanced) s.sendRouteRefresh(afi, 2);
+      this.#rib?.refresh(s.name, s.negotiated?.enhancedRouteRefresh ?? false);
     },
     down: (s, info) => {
-      const p = this.#peerOf(s);
-      if (!p) return;
+      if (!this.#peerOf(s)) return;
       this.#opts.log.warn({ session: s.name, reason: info.reason, keepStale: info.keepStale }, 'session down');
-      p.advertised.clear();
-      if (info.keepStale) p.rib.markStale();
-      else p.rib.clear();
+      this.#rib?.down(s.name, info.keepStale);
     },
     staleSweep: (s, afi) => {
-      const n = this.#peerOf(s)?.rib.sweep(afi) ?? 0;
+      if (!this.#peerOf(s)) return;
+      const n = this.#rib?.sweep(s.name, afi) ?? 0;
       this.#opts.log.info({ session: s.name, afi, removed: n }, 'stale routes swept');
     },
-    drain: () => {},
+    drain: (s) => {
+      if (this.#peerOf(s)) this.#rib?.drain(s.name);
+    },
   };
-
-  #families(p: Peer): Afi[] {
-    const f = p.session.negotiated?.families;
-    return [...(f?.ipv4 ? [AFI.IPv4] : []), ...(f?.ipv6 ? [AFI.IPv6] : [])];
-  }
-
-  #blocks(afi: Afi): string[] {
-    const v6 = afi === AFI.IPv6;
-    return (this.#model?.localBlocks ?? []).filter((b) => b.includes(':') === v6);
-  }
-
-  /** Announce what is missing and withdraw what is no longer ours. */
-  #syncAdvertised(p: Peer): void {
-    for (const afi of this.#families(p)) {
-      const want = this.#blocks(afi);
-      const gone = [...p.advertised].filter((b) => b.includes(':') === (afi === AFI.IPv6) && !want.includes(b));
-      this.#withdraw(p, afi, gone);
-      this.#announce(p, afi, want.filter((b) => !p.advertised.has(b)));
-    }
-  }
-
-  #attributes(p: Peer, afi: Afi): PathAttributes | null {
-    const local = p.session.localAddress;
-    const ibgp = p.desired.localAS === p.desired.peerAS;
-    const base: PathAttributes = { origin: 0, asPath: ibgp ? [] : [{ type: 2, asns: [p.desired.localAS] }], ...(ibgp ? { localPref: 100 } : {}) };
-    if (afi === AFI.IPv4) {
-      const nh = local && !local.includes(':') ? local : this.#model?.ipv4?.address;
-      return nh ? { ...base, nextHop: nh } : null;
-    }
-    const nh = local && local.includes(':') ? local : this.#model?.ipv6?.address;
-    return nh ? { ...base, mpReach: { afi, safi: SAFI.Unicast, nextHops: [nh], nlri: prefixList(afi, []) } } : null;
-  }
-
-  #announce(p: Peer, afi: Afi, prefixes: string[]): void {
-    const attrs = this.#attributes(p, afi);
-    const ctx = p.session.encodeContext;
-    if (!attrs || !ctx || prefixes.length === 0) return;
-    p.session.send(packUpdates(attrs, prefixList(afi, prefixes), ctx));
-    for (const b of prefixes) p.advertised.add(b);
-  }
-
-  #withdraw(p: Peer, afi: Afi, prefixes: string[]): void {
-    const ctx = p.session.encodeContext;
-    if (!ctx || prefixes.length === 0) return;
-    p.session.send(packWithdrawals(prefixList(afi, prefixes), ctx));
-    for (const b of prefixes) p.advertised.delete(b);
-  }
 
   /** Status of every session, for the control socket. */
   status(): SessionStatus[] {
@@ -249,9 +251,49 @@ export class Speaker {
     return this.#peers.get(name)?.session;
   }
 
-  /** A peer's Adj-RIB-In (what it announced to us). */
-  adjRibIn(name: string): AdjRibIn | undefined {
-    return this.#peers.get(name)?.rib;
+  /** A peer's Adj-RIB-In (what it announced to us), by prefix text. */
+  adjRibIn(name: string): AdjRibInView | undefined {
+    return this.#peers.has(name) && this.#rib ? new AdjRibInView(this.#rib, name) : undefined;
+  }
+
+  /** Every path of every prefix; each prefix's paths adjacent, best first. */
+  routes(): Iterable<RibRouteView> {
+    return this.#rib ? this.#rib.routes() : [];
+  }
+
+  /** The paths of exactly this prefix, best first. */
+  routesOf(prefix: string): RibRouteView[] {
+    return this.#rib ? this.#rib.routesOf(prefix) : [];
+  }
+
+  /** Paths held (accepted by import) and prefixes with a best path; O(1). */
+  routeCount(): { routes: number; networks: number } {
+    return this.#rib ? this.#rib.routeCount() : { routes: 0, networks: 0 };
+  }
+
+  peerCounts(session: string): { received: number; imported: number; filtered: number; exported: number; preferred: number } | null {
+    return this.#rib?.counts(session) ?? null;
+  }
+
+  /** Best-path changes, batched after each decision batch. */
+  onBestChange(fn: (changes: BestChange[]) => void): void {
+    this.#bestListeners.push(fn);
+    this.#rib?.onBestChange(fn);
+  }
+
+  /** Every configured session Established with its End-of-RIB received, and the RIB idle. */
+  converged(): boolean {
+    const rib = this.#rib;
+    if (!rib) return false;
+    for (const p of this.#peers.values()) {
+      if (p.session.state !== 'Established' || !rib.peer(p.desired.name)?.eorReceived) return false;
+    }
+    return rib.idle;
+  }
+
+  /** The RIB itself, for tests and diagnostics. */
+  get rib(): Rib | null {
+    return this.#rib;
   }
 
   /**

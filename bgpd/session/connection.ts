@@ -4,7 +4,7 @@
 // collision detection, the OPEN verdict, delivering routes) it hands to its owner.
 // One close path: errors only record why and raise an event; the FSM's DropTcp tears down.
 import type net from 'node:net';
-import { BgpWireError, Framer, decodeMessage, encodeMessage, notificationName, type CodecContext, type Message, type OpenMessage, type RouteRefreshMessage, type UpdateMessage } from '../wire/index.js';
+import { BgpWireError, Framer, decodeMessage, encodeMessage, notificationName, type CodecContext, type DecodeOptions, type Message, type OpenMessage, type RouteRefreshMessage, type UpdateMessage } from '../wire/index.js';
 import { transition, type FsmAction, type FsmEvent, type FsmState, type NotificationSpec, type StateName } from './fsm.js';
 import { PRE_OPEN_CONTEXT, type Negotiated } from './negotiate.js';
 import { Timer, jitter } from './timers.js';
@@ -26,6 +26,8 @@ export interface Counters {
 /** What a connection needs from the session that owns it. */
 export interface ConnectionOwner {
   readonly counters: Counters;
+  /** How UPDATEs are decoded (attrKey for the RIB's interning). */
+  readonly decodeOptions?: DecodeOptions;
   localOpen(): OpenMessage;
   startConnectRetryTimer(): void;
   stopConnectRetryTimer(): void;
@@ -227,7 +229,7 @@ export class Connection {
       if (this.#sock !== sock || !sock) return; // the connection went down mid-batch
       let msg: Message;
       try {
-        msg = decodeMessage(frame, this.#ctxIn);
+        msg = decodeMessage(frame, this.#ctxIn, this.#owner.decodeOptions);
       } catch (e) {
         this.#wireError(e);
         continue;

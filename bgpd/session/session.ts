@@ -4,7 +4,7 @@
 // update / End-of-RIB / refresh / down / stale sweep, and methods to send pre-packed UPDATEs with
 // backpressure. It does not hold routes: the listener does.
 import type net from 'node:net';
-import { AFI, SAFI, encodeMessage, endOfRib, isEndOfRib, shutdownNotification, type Afi, type CodecContext, type OpenMessage, type RouteRefreshMessage, type UpdateMessage } from '../wire/index.js';
+import { AFI, SAFI, encodeMessage, type DecodeOptions, endOfRib, isEndOfRib, shutdownNotification, type Afi, type CodecContext, type OpenMessage, type RouteRefreshMessage, type UpdateMessage } from '../wire/index.js';
 import { Connection, type ConnectionOwner, type Counters, type OpenDecision } from './connection.js';
 import { CEASE, initialFsm, type StateName } from './fsm.js';
 import { GracefulRestartHelper } from './graceful.js';
@@ -41,6 +41,8 @@ export interface SessionConfig {
   /** Asked when our OPEN is built: true while this speaker restarts (R and forwarding bits). */
   restarting: () => boolean;
   backoff: BackoffOptions;
+  /** Decode UPDATEs with UpdateMessage.attrKey (the raw attribute bytes the RIB interns on). */
+  attrKey?: boolean;
 }
 
 export interface DownInfo {
@@ -103,10 +105,12 @@ export class Session implements ConnectionOwner {
   #stopped = true;
   #lastNotification: { sent: boolean; text: string } | null = null;
   readonly #gr: GracefulRestartHelper;
+  readonly decodeOptions: DecodeOptions;
 
   constructor(config: SessionConfig, listener: SessionListener) {
     this.config = config;
     this.#listener = listener;
+    this.decodeOptions = config.attrKey ? { attrKey: true } : {};
     this.#main = new Connection(this, initialFsm(config.passive));
     this.#connectRetry = new Timer(() => this.#main.fire({ type: 'ConnectRetryTimer_Expires' }));
     this.#idleHold = new Timer(() => this.#main.fire({ type: 'IdleHoldTimer_Expires' }));
@@ -153,6 +157,14 @@ export class Session implements ConnectionOwner {
       this.#failures = 0;
       this.#autoStart();
     }
+  }
+
+  /**
+   * AutomaticStop (RFC 4271 §8.1.2 event 8) with a NOTIFICATION, e.g. Cease / Maximum Number of
+   * Prefixes Reached (RFC 4486): the session goes down and comes back after the usual backoff.
+   */
+  automaticStop(notification: { code: number; subcode: number; data?: Buffer }, cause: string): void {
+    this.#main.fire({ type: 'AutomaticStop', notification }, cause);
   }
 
   /**

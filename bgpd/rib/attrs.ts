@@ -1,0 +1,117 @@
+// Attribute interning: one frozen object per distinct attribute set, shared by every route that
+// carries it (BIRD's rta_lookup: "tables only contain cached rta's"). Routes hold a small number
+// (the id) in typed arrays; the id leads here. The decision process reads the numbers it compares
+// from the interned entry, computed once per attribute set rather than once per route.
+import { asPathLength } from '../wire/attrs/aspath.js';
+import type { PathAttributes } from '../wire/types.js';
+
+export interface Attr {
+  readonly id: number;
+  /** Frozen; MP_REACH/MP_UNREACH removed (their NLRI belongs to the UPDATE); IPv4 NEXT_HOP kept. */
+  readonly attrs: PathAttributes;
+  /** BGP next hops: the IPv4 NEXT_HOP, or the MP_REACH next hops (global, then link-local). */
+  readonly nextHops: readonly string[];
+  readonly localPref: number | undefined;
+  readonly asPathLen: number;
+  readonly origin: number;
+  /** RFC 4271 §9.1.2.2 (c): a missing MED counts as the lowest value. */
+  readonly med: number;
+  /** The AS the route was received from: the first AS of the path (0 for an empty path). */
+  readonly neighborAs: number;
+  readonly originatorId: number | undefined;
+  readonly clusterListLen: number;
+  refs: number;
+  readonly key: string;
+}
+
+const bigintSafe = (_k: string, v: unknown): unknown => (typeof v === 'bigint' ? `${v}n` : v);
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object' && !Object.isFrozen(o) && !ArrayBuffer.isView(o)) {
+    Object.freeze(o);
+    for (const v of Object.values(o as object)) deepFreeze(v);
+  }
+  return o;
+}
+
+export class AttrTable {
+  #byKey = new Map<string, Attr>();
+  #byId: (Attr | undefined)[] = [undefined]; // id 0 means "no route"
+  #free: number[] = [];
+
+  get size(): number {
+    return this.#byKey.size;
+  }
+
+  /**
+   * The key of an attribute set. With `raw` (the decoder's attrKey bytes, which exclude the MP
+   * attributes) the next hops are added; `as4` is part of it because the same bytes mean another
+   * AS path on a 2-octet session.
+   */
+  static rawKey(raw: Buffer, as4: boolean, mpNextHops: readonly string[] | undefined): string {
+    return `${as4 ? '4' : '2'}${mpNextHops ? mpNextHops.join(',') : ''}\u0000${raw.toString('latin1')}`;
+  }
+
+  static plainKey(attrs: PathAttributes, nextHops: readonly string[]): string {
+    const { mpReach: _r, mpUnreach: _u, ...rest } = attrs;
+    return `j${nextHops.join(',')}\u0000${JSON.stringify(rest, bigintSafe)}`;
+  }
+
+  get(id: number): Attr {
+    return this.#byId[id]!;
+  }
+
+  /** The interned entry for a key, with one more reference, or undefined when there is none yet. */
+  lookup(key: string): Attr | undefined {
+    return this.#byKey.get(key);
+  }
+
+  /** Intern `attrs` under `key` (see rawKey/plainKey); the caller takes references with ref(). */
+  intern(attrs: PathAttributes, nextHops: readonly string[], key = AttrTable.plainKey(attrs, nextHops)): Attr {
+    const have = this.#byKey.get(key);
+    if (have) return have;
+    const { mpReach: _r, mpUnreach: _u, ...rest } = attrs;
+    const stored = deepFreeze(structuredCloneAttrs(rest));
+    const path = stored.asPath ?? [];
+    const first = path[0];
+    const id = this.#free.pop() ?? this.#byId.length;
+    const a: Attr = {
+      id,
+      attrs: stored,
+      nextHops: Object.freeze([...nextHops]),
+      localPref: stored.localPref,
+      asPathLen: asPathLength(path as PathAttributes['asPath'] & object),
+      origin: stored.origin ?? 2,
+      med: stored.med ?? 0,
+      neighborAs: first && (first.type === 2 || first.type === 1) && first.asns.length ? first.asns[0] : 0,
+      originatorId: stored.originatorId,
+      clusterListLen: stored.clusterList?.length ?? 0,
+      refs: 0,
+      key,
+    };
+    this.#byId[id] = a;
+    this.#byKey.set(key, a);
+    return a;
+  }
+
+  /** Drop one reference; the entry goes when none is left. */
+  release(a: Attr): void {
+    if (--a.refs > 0) return;
+    this.#byKey.delete(a.key);
+    this.#byId[a.id] = undefined;
+    this.#free.push(a.id);
+  }
+}
+
+/** A copy deep enough that later changes to the decoder's objects cannot reach the interned one. */
+function structuredCloneAttrs(a: PathAttributes): PathAttributes {
+  const c: PathAttributes = { ...a };
+  if (a.asPath) c.asPath = a.asPath.map((s) => ({ type: s.type, asns: [...s.asns] }));
+  if (a.communities) c.communities = [...a.communities];
+  if (a.clusterList) c.clusterList = [...a.clusterList];
+  if (a.largeCommunities) c.largeCommunities = a.largeCommunities.map((l) => [l[0], l[1], l[2]]);
+  if (a.extCommunities) c.extCommunities = [...a.extCommunities];
+  if (a.aggregator) c.aggregator = { ...a.aggregator };
+  if (a.unknown) c.unknown = a.unknown.map((u) => ({ flags: u.flags, type: u.type, value: Buffer.from(u.value) }));
+  return c;
+}

@@ -1,0 +1,129 @@
+// The prefix index of the RIB: every prefix any table holds gets a small dense number (its pid), and
+// every per-prefix table (Adj-RIB-In, Loc-RIB, Adj-RIB-Out) is a typed array indexed by pid. IPv4
+// prefixes are found through an open-addressing hash on (address, length) in typed arrays, so the
+// hot path of an ingest creates no string or object per prefix; IPv6 goes through a Map keyed by
+// text (tables here are small). Text forms are made only for views, logs and tests.
+import { ipv4ToString, ipv6ToString } from '../wire/addr.js';
+import { AFI, type Afi } from '../wire/types.js';
+
+export class PrefixTable {
+  /** Number of pids handed out (pids are 0 … size-1). */
+  size = 0;
+  afi = new Uint8Array(1024);
+  len = new Uint8Array(1024);
+  v4 = new Uint32Array(1024);
+  /** IPv6 words, four per IPv6 prefix; an IPv6 pid's v4 entry is its index here. */
+  v6 = new Uint32Array(64);
+  #v6count = 0;
+  // IPv4 hash: slot → (addr, len + 1, pid); len + 1 = 0 marks an empty slot.
+  #hAddr = new Uint32Array(2048);
+  #hLen = new Uint8Array(2048);
+  #hPid = new Int32Array(2048);
+  #hUsed = 0;
+  #v6 = new Map<string, number>();
+  #growListeners: ((capacity: number) => void)[] = [];
+
+  get capacity(): number {
+    return this.afi.length;
+  }
+
+  /** Called with the new capacity whenever per-pid arrays must grow. */
+  onGrow(fn: (capacity: number) => void): void {
+    this.#growListeners.push(fn);
+  }
+
+  #slot(addr: number, len: number): number {
+    const mask = this.#hLen.length - 1;
+    return (Math.imul(addr ^ Math.imul(len + 1, 0x9e3779b1), 0x85ebca6b) >>> 15) & mask;
+  }
+
+  /** The pid of an IPv4 prefix, or -1. */
+  findV4(addr: number, len: number): number {
+    const mask = this.#hLen.length - 1;
+    for (let s = this.#slot(addr, len); ; s = (s + 1) & mask) {
+      const l = this.#hLen[s];
+      if (l === 0) return -1;
+      if (l === len + 1 && this.#hAddr[s] === addr) return this.#hPid[s];
+    }
+  }
+
+  /** The pid of an IPv4 prefix, made when new. */
+  internV4(addr: number, len: number): number {
+    const mask = this.#hLen.length - 1;
+    let s = this.#slot(addr, len);
+    for (; ; s = (s + 1) & mask) {
+      const l = this.#hLen[s];
+      if (l === 0) break;
+      if (l === len + 1 && this.#hAddr[s] === addr) return this.#hPid[s];
+    }
+    const pid = this.#newPid(AFI.IPv4, len);
+    this.v4[pid] = addr;
+    this.#hAddr[s] = addr;
+    this.#hLen[s] = len + 1;
+    this.#hPid[s] = pid;
+    if (++this.#hUsed * 2 > this.#hLen.length) this.#rehash();
+    return pid;
+  }
+
+  #rehash(): void {
+    const oa = this.#hAddr;
+    const ol = this.#hLen;
+    const op = this.#hPid;
+    const n = ol.length * 2;
+    this.#hAddr = new Uint32Array(n);
+    this.#hLen = new Uint8Array(n);
+    this.#hPid = new Int32Array(n);
+    const mask = n - 1;
+    for (let i = 0; i < ol.length; i++) {
+      if (ol[i] === 0) continue;
+      let s = this.#slot(oa[i], ol[i] - 1);
+      while (this.#hLen[s] !== 0) s = (s + 1) & mask;
+      this.#hAddr[s] = oa[i];
+      this.#hLen[s] = ol[i];
+      this.#hPid[s] = op[i];
+    }
+  }
+
+  /** The pid of an IPv6 prefix (four words from `off`), made when new unless `find`. */
+  internV6(words: ArrayLike<number>, off: number, len: number, find = false): number {
+    const key = `${words[off]},${words[off + 1]},${words[off + 2]},${words[off + 3]}/${len}`;
+    const have = this.#v6.get(key);
+    if (have !== undefined || find) return have ?? -1;
+    const pid = this.#newPid(AFI.IPv6, len);
+    if (4 * this.#v6count === this.v6.length) this.v6 = grow(this.v6, this.v6.length * 2);
+    const at = this.#v6count++;
+    this.v4[pid] = at;
+    for (let k = 0; k < 4; k++) this.v6[4 * at + k] = words[off + k];
+    this.#v6.set(key, pid);
+    return pid;
+  }
+
+  #newPid(afi: Afi, len: number): number {
+    if (this.size === this.afi.length) this.#grow();
+    const pid = this.size++;
+    this.afi[pid] = afi;
+    this.len[pid] = len;
+    return pid;
+  }
+
+  #grow(): void {
+    const cap = this.afi.length * 2;
+    this.afi = grow(this.afi, cap);
+    this.len = grow(this.len, cap);
+    this.v4 = grow(this.v4, cap);
+    for (const fn of this.#growListeners) fn(cap);
+  }
+
+  text(pid: number): string {
+    if (this.afi[pid] === AFI.IPv4) return `${ipv4ToString(this.v4[pid])}/${this.len[pid]}`;
+    return `${ipv6ToString(this.v6, 4 * this.v4[pid])}/${this.len[pid]}`;
+  }
+}
+
+/** A copy of a typed array at a larger length (new entries zero). */
+export function grow<T extends Uint8Array | Uint16Array | Uint32Array | Int32Array | Float64Array>(a: T, length: number): T {
+  if (a.length >= length) return a;
+  const b = new (a.constructor as new (n: number) => T)(length);
+  b.set(a);
+  return b;
+}

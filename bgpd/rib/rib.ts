@@ -1,0 +1,743 @@
+// The RIB: Adj-RIB-In per peer → import policy → decision → Loc-RIB → export policy → Adj-RIB-Out
+// per peer, for IPv4 and IPv6 unicast. UPDATEs are applied at once (interned attributes, numeric
+// prefixes) and mark prefixes dirty; the decision runs in batches from setImmediate, a bounded
+// number of prefixes per turn, so sessions keep their keepalives whatever the table size. Each batch
+// queues the prefixes whose best path changed for every established peer, and each peer's queue is
+// packed into UPDATEs (prefixes grouped by outgoing attribute set) until its socket is full; the
+// session's drain resumes it. Table dumps (initial, route refresh, policy change) walk the Loc-RIB in
+// bounded chunks too and end with End-of-RIB (RFC 4724) or EoRR (RFC 7313).
+// It owns no sockets and no kernel state: it talks to sessions through PeerLink and tells listeners
+// about best-path changes as plain data.
+import { PrefixListBuilder, parsePrefix } from '../wire/prefix.js';
+import { encodeAttributesForPacking, packUpdates, packWithdrawals, type EncodedAttributes } from '../wire/pack.js';
+import { AFI, type Afi, type PathAttributes, type PrefixList, type UpdateMessage } from '../wire/types.js';
+import type { ExportVerdict, Policy, PolicyRoute } from '../policy/types.js';
+import { AttrTable, type Attr } from './attrs.js';
+import { addressOrder, compare, mergeable } from './decision.js';
+import { exportAttrs, mayExport, targetKey, type ExportTarget } from './export.js';
+import { ACCEPTED, RibPeer, STALE, type PeerLink, type RibPeerConfig } from './peer.js';
+import { PrefixTable, grow } from './prefixes.js';
+import type { BestChange, RibRouteView } from './views.js';
+
+export interface RibOptions {
+  routerId: number;
+  /** This node's AS (its own routes' neighbour AS). */
+  localAs: number;
+  /** Node routeReflectorClusterID as a u32: set when this node is a route reflector. */
+  clusterId: number | null;
+  /** Prefixes decided per setImmediate turn. */
+  batch?: number;
+  /** Called when a peer sent more prefixes than its limit: the owner tears the session down. */
+  onMaxPrefix?(peer: string, limit: number): void;
+}
+
+/** Prefixes walked per turn by a dump, and packed per UPDATE run of the Adj-RIB-Out. */
+const DUMP_CHUNK = 32768;
+const SEND_CHUNK = 4096;
+
+interface OutAttr {
+  attrs: PathAttributes;
+  enc4: EncodedAttributes | null;
+  enc2: EncodedAttributes | null;
+}
+
+/** An update group: peers whose outgoing attributes are computed once (same policy and target). */
+interface Group {
+  target: ExportTarget;
+  /** Outgoing attribute id per (source attribute, source peer), per export verdict. */
+  cache: Map<ExportVerdict, Map<number, number>>;
+  members: number;
+}
+
+export class Rib {
+  readonly prefixes = new PrefixTable();
+  readonly attrs = new AttrTable();
+  readonly #o: RibOptions;
+  #policy: Policy | null = null;
+  #peers: (RibPeer | null)[] = [];
+  #byName = new Map<string, RibPeer>();
+  /** Peers in slot order, for the decision's candidate walk. */
+  #active: RibPeer[] = [];
+  readonly #local: RibPeer;
+  #localPids = new Map<string, number>();
+
+  // Loc-RIB
+  #best = new Int32Array(1024).fill(-1);
+  #bestAttr = new Int32Array(1024);
+  #bestSince = new Float64Array(1024);
+  #ecmp = new Map<number, number[]>();
+  #routes = 0;
+  #networks = 0;
+
+  // Dirty prefixes, decided in batches.
+  #dirty = new Uint8Array(1024);
+  #dq = new Int32Array(1024);
+  #dHead = 0;
+  #dTail = 0;
+  #scheduled = false;
+  #bestListeners: ((c: BestChange[]) => void)[] = [];
+
+  #groups = new Map<string, Group>();
+  #outAttrs = new Map<number, OutAttr>();
+  #nextOut = 1;
+  #route: PolicyRoute = { afi: AFI.IPv4, v4: 0, v6: null, v6Offset: 0, len: 0, attrs: {}, from: null, iface: null };
+  #localAttr: Attr;
+  #cands: RibPeer[] = [];
+
+  constructor(o: RibOptions) {
+    this.#o = o;
+    this.prefixes.onGrow((cap) => {
+      const old = this.#best.length;
+      this.#best = grow(this.#best, cap);
+      this.#best.fill(-1, old);
+      this.#bestAttr = grow(this.#bestAttr, cap);
+      this.#bestSince = grow(this.#bestSince, cap);
+      this.#dirty = grow(this.#dirty, cap);
+    });
+    this.#local = this.#addPeer({ name: '', peerAddress: '', localAs: o.localAs, peerAs: o.localAs, family: 4, rrClient: false, nextHop: 'keep', numAllowedLocalAS: 0, filters: [], maxPrefixes: Infinity }, true);
+    this.#localAttr = this.attrs.intern({ origin: 0, asPath: [] }, []);
+    this.#localAttr.refs++; // kept for the life of the RIB
+  }
+
+  get routerId(): number {
+    return this.#o.routerId;
+  }
+
+  // ---- peers ----
+
+  #addPeer(cfg: RibPeerConfig, local = false): RibPeer {
+    const p = new RibPeer(this.#peers.length, cfg, local, this.#o.routerId);
+    p.candidate.peerOrder = addressOrder(cfg.peerAddress || '0.0.0.0');
+    this.#peers.push(p);
+    this.#active.push(p);
+    if (!local) this.#byName.set(cfg.name, p);
+    this.#applyPolicy(p);
+    return p;
+  }
+
+  addPeer(cfg: RibPeerConfig): void {
+    if (this.#byName.has(cfg.name)) throw new Error(`peer ${cfg.name} is already in the RIB`);
+    this.#addPeer(cfg);
+  }
+
+  /** The peer is deconfigured: its routes go and its slot is never reused. */
+  removePeer(name: string): void {
+    const p = this.#byName.get(name);
+    if (!p) return;
+    this.down(name, false);
+    this.#byName.delete(name);
+    this.#peers[p.slot] = null;
+    this.#active = this.#active.filter((x) => x !== p);
+  }
+
+  peer(name: string): RibPeer | undefined {
+    return this.#byName.get(name);
+  }
+
+  peerNames(): string[] {
+    return [...this.#byName.keys()];
+  }
+
+  // ---- policy and this node's routes ----
+
+  /** New policy: peers whose key changed get their import and export looked at again. */
+  setPolicy(policy: Policy): void {
+    this.#policy = policy;
+    for (const p of this.#active) if (!p.local) this.#applyPolicy(p);
+  }
+
+  #applyPolicy(p: RibPeer): void {
+    const pol = this.#policy;
+    if (!pol || p.local) return;
+    const key = pol.key(p.policyPeer);
+    if (key === p.policyKey && p.exportFilter) return;
+    p.policyKey = key;
+    p.importFilter = pol.importFilter(p.policyPeer);
+    p.exportFilter = pol.exportFilter(p.policyPeer);
+    // Import again: the verdicts are kept per route so filtered routes can come back.
+    for (let pid = 0; pid < p.inAttr.length; pid++) {
+      const id = p.inAttr[pid];
+      if (id === 0) continue;
+      const was = (p.inFlags[pid] & ACCEPTED) !== 0;
+      const now = p.importFilter(this.#fill(pid, this.attrs.get(id), p));
+      if (was === now) continue;
+      p.inFlags[pid] ^= ACCEPTED;
+      p.accepted += now ? 1 : -1;
+      this.#routes += now ? 1 : -1;
+      this.#markDirty(pid);
+    }
+    if (p.target) {
+      this.#leaveGroup(p);
+      this.#joinGroup(p);
+      this.#startDump(p);
+    }
+  }
+
+  /** This node's own routes (policy.originated()): added, kept or withdrawn to match. */
+  setOriginated(prefixes: string[]): void {
+    const want = new Set(prefixes);
+    const now = Date.now();
+    for (const [text, pid] of this.#localPids) {
+      if (want.has(text)) continue;
+      this.#withdraw(this.#local, pid);
+      this.#localPids.delete(text);
+    }
+    for (const text of want) {
+      if (this.#localPids.has(text)) continue;
+      const pp = parsePrefix(text);
+      if (!pp) continue;
+      const pid = pp.afi === AFI.IPv4 ? this.prefixes.internV4(pp.addr[0], pp.len) : this.prefixes.internV6(pp.addr, 0, pp.len);
+      this.#localPids.set(text, pid);
+      this.#set(this.#local, pid, this.#localAttr, now);
+    }
+    this.#schedule();
+  }
+
+  // ---- session events ----
+
+  /** The session is Established: remember the peer's identifier and send it the table. */
+  up(name: string, link: PeerLink, peerRouterId: number): void {
+    const p = this.#byName.get(name);
+    if (!p) return;
+    p.link = link;
+    p.setRouterId(peerRouterId);
+    p.eorReceived = false;
+    p.resetOut();
+    p.target = {
+      ibgp: p.ibgp,
+      rrClient: p.cfg.rrClient,
+      localAs: p.cfg.localAs,
+      nextHop: p.cfg.nextHop,
+      localAddress: link.localAddress ?? '',
+      family: p.cfg.family,
+      clusterId: this.#o.clusterId,
+    };
+    this.#joinGroup(p);
+    p.sendEor = true;
+    this.#startDump(p);
+  }
+
+  /**
+   * The session went down. `keepStale` (graceful restart, RFC 4724 §4.2): its routes stay, marked
+   * stale, until swept; otherwise they go now.
+   */
+  down(name: string, keepStale: boolean): void {
+    const p = this.#byName.get(name);
+    if (!p) return;
+    if (p.target) this.#leaveGroup(p);
+    p.target = null;
+    p.link = null;
+    p.resetOut();
+    p.eorReceived = false;
+    for (let pid = 0; pid < p.inAttr.length; pid++) {
+      if (p.inAttr[pid] === 0) continue;
+      if (keepStale) p.inFlags[pid] |= STALE;
+      else this.#withdraw(p, pid);
+    }
+    this.#schedule();
+  }
+
+  /** Drop a peer's stale routes of one family (null: all). Returns how many went. */
+  sweep(name: string, afi: Afi | null): number {
+    const p = this.#byName.get(name);
+    if (!p) return 0;
+    let n = 0;
+    for (let pid = 0; pid < p.inAttr.length; pid++) {
+      if (p.inAttr[pid] !== 0 && p.inFlags[pid] & STALE && (afi === null || this.prefixes.afi[pid] === afi)) {
+        this.#withdraw(p, pid);
+        n++;
+      }
+    }
+    this.#schedule();
+    return n;
+  }
+
+  endOfRib(name: string): void {
+    const p = this.#byName.get(name);
+    if (p) p.eorReceived = true;
+  }
+
+  /** The peer asked for our routes again (RFC 2918; RFC 7313 between BoRR and EoRR). */
+  refresh(name: string, enhanced: boolean): void {
+    const p = this.#byName.get(name);
+    if (!p?.link || !p.target) return;
+    if (enhanced) p.link.sendRouteRefresh(p.afi, 1);
+    // Everything is sent again: forget what the peer has.
+    p.out.fill(0);
+    p.exported = 0;
+    p.sendEorr = enhanced;
+    this.#startDump(p);
+  }
+
+  /** The peer's socket takes more: go on with its queue. */
+  drain(name: string): void {
+    const p = this.#byName.get(name);
+    if (!p?.waitingDrain) return;
+    p.waitingDrain = false;
+    setImmediate(() => this.#flush(p));
+  }
+
+  /**
+   * One UPDATE from a peer (RFC 4271 §9): withdrawals, then announcements. Paths that loop (our AS
+   * too often in AS_PATH, our router id as ORIGINATOR_ID, our cluster id in CLUSTER_LIST) are
+   * handled as withdrawn, as are RFC 7606 treat-as-withdraw UPDATEs.
+   */
+  update(name: string, u: UpdateMessage, as4 = true): void {
+    const p = this.#byName.get(name);
+    if (!p) return;
+    const a = u.attributes;
+    this.#withdrawList(p, u.withdrawn);
+    if (a.mpUnreach) this.#withdrawList(p, a.mpUnreach.nlri);
+    const hasNlri = u.nlri.count > 0 || (a.mpReach !== undefined && a.mpReach.nlri.count > 0);
+    if (hasNlri) {
+      if (u.treatAsWithdraw || this.loops(p, a)) {
+        this.#withdrawList(p, u.nlri);
+        if (a.mpReach) this.#withdrawList(p, a.mpReach.nlri);
+      } else {
+        const now = Date.now();
+        if (u.nlri.count > 0 && a.nextHop !== undefined) {
+          const nh = [a.nextHop];
+          const key = u.attrKey ? AttrTable.rawKey(u.attrKey, as4, undefined) : AttrTable.plainKey(a, nh);
+          this.#announceList(p, u.nlri, this.attrs.lookup(key) ?? this.attrs.intern(a, nh, key), now);
+        }
+        const mp = a.mpReach;
+        if (mp && mp.nlri.count > 0 && (mp.afi === AFI.IPv4 || mp.afi === AFI.IPv6) && mp.safi === 1) {
+          const key = u.attrKey ? AttrTable.rawKey(u.attrKey, as4, mp.nextHops) : AttrTable.plainKey(a, mp.nextHops);
+          this.#announceList(p, mp.nlri, this.attrs.lookup(key) ?? this.attrs.intern(a, mp.nextHops, key), now);
+        }
+      }
+    }
+    this.#schedule();
+    if (p.received > p.cfg.maxPrefixes) this.#o.onMaxPrefix?.(p.cfg.name, p.cfg.maxPrefixes);
+  }
+
+  /** RFC 4271 §9.1.2 / RFC 4456 §8: is this path one of our own coming back? */
+  loops(p: RibPeer, a: PathAttributes): boolean {
+    let mine = 0;
+    for (const seg of a.asPath ?? []) for (const asn of seg.asns) if (asn === p.cfg.localAs) mine++;
+    if (mine > p.cfg.numAllowedLocalAS) return true;
+    if (p.ibgp) {
+      if (a.originatorId !== undefined && a.originatorId >>> 0 === this.#o.routerId >>> 0) return true;
+      const cid = this.#o.clusterId;
+      if (cid !== null && a.clusterList?.includes(cid)) return true;
+    }
+    return false;
+  }
+
+  #withdrawList(p: RibPeer, list: PrefixList): void {
+    const t = this.prefixes;
+    if (list.afi === AFI.IPv4) {
+      for (let i = 0; i < list.count; i++) {
+        const pid = t.findV4(list.addrs[i], list.lens[i]);
+        if (pid >= 0) this.#withdraw(p, pid);
+      }
+    } else {
+      for (let i = 0; i < list.count; i++) {
+        const pid = t.internV6(list.addrs, 4 * i, list.lens[i], true);
+        if (pid >= 0) this.#withdraw(p, pid);
+      }
+    }
+  }
+
+  #announceList(p: RibPeer, list: PrefixList, attr: Attr, now: number): void {
+    const t = this.prefixes;
+    if (list.afi === AFI.IPv4) {
+      for (let i = 0; i < list.count; i++) this.#set(p, t.internV4(list.addrs[i], list.lens[i]), attr, now);
+    } else {
+      for (let i = 0; i < list.count; i++) this.#set(p, t.internV6(list.addrs, 4 * i, list.lens[i]), attr, now);
+    }
+  }
+
+  #set(p: RibPeer, pid: number, attr: Attr, now: number): void {
+    p.ensureIn(pid);
+    const old = p.inAttr[pid];
+    const flags = p.inFlags[pid];
+    if (old === attr.id) {
+      if (flags & STALE) p.inFlags[pid] = flags & ~STALE;
+      return;
+    }
+    attr.refs++;
+    if (old !== 0) this.attrs.release(this.attrs.get(old));
+    else p.received++;
+    const ok = p.importFilter(this.#fill(pid, attr, p));
+    const was = old !== 0 && (flags & ACCEPTED) !== 0;
+    if (ok !== was) {
+      p.accepted += ok ? 1 : -1;
+      this.#routes += ok ? 1 : -1;
+    }
+    p.inAttr[pid] = attr.id;
+    p.inFlags[pid] = ok ? ACCEPTED : 0;
+    p.inSince[pid] = now;
+    this.#markDirty(pid);
+  }
+
+  #withdraw(p: RibPeer, pid: number): void {
+    if (pid >= p.inAttr.length) return;
+    const old = p.inAttr[pid];
+    if (old === 0) return;
+    this.attrs.release(this.attrs.get(old));
+    p.received--;
+    if (p.inFlags[pid] & ACCEPTED) {
+      p.accepted--;
+      this.#routes--;
+    }
+    p.inAttr[pid] = 0;
+    p.inFlags[pid] = 0;
+    this.#markDirty(pid);
+  }
+
+  /** The shared PolicyRoute, filled for one prefix and path (no allocation). */
+  #fill(pid: number, attr: Attr, from: RibPeer): PolicyRoute {
+    const r = this.#route;
+    const t = this.prefixes;
+    r.afi = t.afi[pid] as Afi;
+    r.len = t.len[pid];
+    if (r.afi === AFI.IPv4) {
+      r.v4 = t.v4[pid];
+      r.v6 = null;
+      r.v6Offset = 0;
+    } else {
+      r.v4 = 0;
+      r.v6 = t.v6;
+      r.v6Offset = 4 * t.v4[pid];
+    }
+    r.attrs = attr.attrs;
+    r.from = from.origin;
+    return r;
+  }
+
+  // ---- decision ----
+
+  #markDirty(pid: number): void {
+    if (this.#dirty[pid]) return;
+    this.#dirty[pid] = 1;
+    if (this.#dTail === this.#dq.length) {
+      if (this.#dHead > 0) {
+        this.#dq.copyWithin(0, this.#dHead, this.#dTail);
+        this.#dTail -= this.#dHead;
+        this.#dHead = 0;
+      }
+      if (this.#dTail === this.#dq.length) this.#dq = grow(this.#dq, this.#dq.length * 2);
+    }
+    this.#dq[this.#dTail++] = pid;
+  }
+
+  #schedule(): void {
+    if (this.#scheduled || this.#dHead === this.#dTail) return;
+    this.#scheduled = true;
+    setImmediate(() => this.#runBatch());
+  }
+
+  /** Decisions waiting to run. */
+  get dirty(): number {
+    return this.#dTail - this.#dHead;
+  }
+
+  #runBatch(): void {
+    this.#scheduled = false;
+    const end = Math.min(this.#dTail, this.#dHead + (this.#o.batch ?? 16384));
+    const changes: BestChange[] | null = this.#bestListeners.length ? [] : null;
+    const now = Date.now();
+    while (this.#dHead < end) {
+      const pid = this.#dq[this.#dHead++];
+      this.#dirty[pid] = 0;
+      if (this.#decide(pid, now) && changes) changes.push(this.#change(pid));
+    }
+    if (this.#dHead === this.#dTail) this.#dHead = this.#dTail = 0;
+    for (const p of this.#active) if (p.pending > 0 && p.target && !p.waitingDrain) this.#flush(p);
+    if (changes && changes.length) for (const fn of this.#bestListeners) fn(changes);
+    this.#schedule();
+  }
+
+  /** Run the decision for one prefix; true when its best path (or multipath set) changed. */
+  #decide(pid: number, now: number): boolean {
+    let best: RibPeer | null = null;
+    let n = 0;
+    const act = this.#active;
+    const cands = this.#cands;
+    for (let i = 0; i < act.length; i++) {
+      const p = act[i];
+      if (pid >= p.inAttr.length) continue;
+      const id = p.inAttr[pid];
+      if (id === 0 || (p.inFlags[pid] & ACCEPTED) === 0) continue;
+      p.candidate.attr = this.attrs.get(id);
+      cands[n++] = p;
+      if (best === null || compare(p.candidate, best.candidate) < 0) best = p;
+    }
+    let multi: number[] | null = null;
+    for (let i = 0; i < n && n > 1; i++) {
+      const p = cands[i];
+      if (p !== best && mergeable(p.candidate, best!.candidate)) (multi ??= [best!.slot]).push(p.slot);
+    }
+    const prev = this.#best[pid];
+    const slot = best ? best.slot : -1;
+    const attrId = best ? best.candidate.attr.id : 0;
+    const prevMulti = this.#ecmp.get(pid);
+    const sameMulti = (prevMulti === undefined && multi === null) || (prevMulti !== undefined && multi !== null && prevMulti.length === multi.length && prevMulti.every((s, i) => s === multi![i]));
+    if (prev === slot && this.#bestAttr[pid] === attrId && sameMulti) return false;
+    if (prev !== slot) {
+      const pp = prev >= 0 ? this.#peers[prev] : null;
+      if (pp) pp.preferred--;
+      if (best) best.preferred++;
+      if (prev < 0) this.#networks++;
+      if (slot < 0) this.#networks--;
+    }
+    this.#best[pid] = slot;
+    this.#bestAttr[pid] = attrId;
+    this.#bestSince[pid] = now;
+    if (multi) this.#ecmp.set(pid, multi);
+    else this.#ecmp.delete(pid);
+    for (let i = 0; i < act.length; i++) {
+      const p = act[i];
+      if (!p.target) continue;
+      // A peer is never sent its own path; when it has nothing of ours there is nothing to do.
+      if (p === best && p.outAt(pid) === 0) continue;
+      p.enqueue(pid);
+    }
+    return true;
+  }
+
+  #change(pid: number): BestChange {
+    const slot = this.#best[pid];
+    const p = slot >= 0 ? this.#peers[slot] : null;
+    return { prefix: this.prefixes.text(pid), afi: this.prefixes.afi[pid] as 1 | 2, nextHops: p && !p.local ? this.nextHopsOf(pid) : [], session: p && !p.local ? p.cfg.name : null };
+  }
+
+  /** BGP next hops of a prefix's best path and its multipath partners (one per path, deduplicated). */
+  nextHopsOf(pid: number): string[] {
+    const slots = this.#ecmp.get(pid) ?? (this.#best[pid] >= 0 ? [this.#best[pid]] : []);
+    const out: string[] = [];
+    const v6 = this.prefixes.afi[pid] === AFI.IPv6;
+    for (const s of slots) {
+      const p = this.#peers[s];
+      if (!p || p.local) continue;
+      const id = p.attrAt(pid);
+      if (id === 0) continue;
+      const nh = this.attrs.get(id).nextHops.find((h) => h.includes(':') === v6) ?? this.attrs.get(id).nextHops[0];
+      if (nh && !out.includes(nh)) out.push(nh);
+    }
+    return out;
+  }
+
+  onBestChange(fn: (changes: BestChange[]) => void): void {
+    this.#bestListeners.push(fn);
+  }
+
+  // ---- Adj-RIB-Out ----
+
+  #joinGroup(p: RibPeer): void {
+    const key = `${p.policyKey}#${targetKey(p.target!)}`;
+    let g = this.#groups.get(key);
+    if (!g) {
+      g = { target: p.target!, cache: new Map(), members: 0 };
+      this.#groups.set(key, g);
+    }
+    g.members++;
+    p.groupKey = key;
+  }
+
+  #leaveGroup(p: RibPeer): void {
+    const g = this.#groups.get(p.groupKey);
+    if (g && --g.members === 0) {
+      for (const m of g.cache.values()) for (const id of m.values()) this.#outAttrs.delete(id);
+      this.#groups.delete(p.groupKey);
+    }
+    p.groupKey = '';
+  }
+
+  /** Walk the Loc-RIB in chunks, queueing every prefix for the peer; End-of-RIB follows. */
+  #startDump(p: RibPeer): void {
+    const started = p.dumpAt >= 0;
+    p.dumpAt = 0;
+    if (started) return; // the walk under way starts over
+    const step = (): void => {
+      if (p.dumpAt < 0 || !p.target) return;
+      const end = Math.min(this.prefixes.size, p.dumpAt + DUMP_CHUNK);
+      const afi = p.afi;
+      for (let pid = p.dumpAt; pid < end; pid++) {
+        if (this.prefixes.afi[pid] !== afi) continue;
+        if (this.#best[pid] >= 0 || p.outAt(pid) !== 0) {
+          if (this.#best[pid] === p.slot && p.outAt(pid) === 0) continue;
+          p.enqueue(pid);
+        }
+      }
+      p.dumpAt = end >= this.prefixes.size ? -1 : end;
+      this.#flush(p);
+      if (p.dumpAt >= 0) setImmediate(step);
+    };
+    setImmediate(step);
+  }
+
+  /** Pack and send the peer's queue until it is empty or the socket is full. */
+  #flush(p: RibPeer): void {
+    const link = p.link;
+    const ctx = link?.encodeContext;
+    if (!link || !ctx || !p.target || p.waitingDrain) return;
+    const g = this.#groups.get(p.groupKey)!;
+    const t = this.prefixes;
+    while (p.qHead < p.qTail) {
+      const end = Math.min(p.qTail, p.qHead + SEND_CHUNK);
+      const byAttr = new Map<number, PrefixListBuilder>();
+      let gone: PrefixListBuilder | null = null;
+      const afi = p.afi;
+      while (p.qHead < end) {
+        const pid = p.queue[p.qHead++];
+        p.queued[pid] = 0;
+        const want = this.#desired(p, g, pid);
+        const have = p.out[pid];
+        if (want === have) continue;
+        let b: PrefixListBuilder;
+        if (want === 0) b = gone ??= new PrefixListBuilder(afi);
+        else {
+          b = byAttr.get(want) ?? new PrefixListBuilder(afi);
+          byAttr.set(want, b);
+        }
+        if (afi === AFI.IPv4) b.addV4(t.v4[pid], t.len[pid]);
+        else b.addV6(t.v6.subarray(4 * t.v4[pid], 4 * t.v4[pid] + 4), t.len[pid]);
+        if (have === 0) p.exported++;
+        else if (want === 0) p.exported--;
+        p.out[pid] = want;
+      }
+      const msgs: Buffer[] = [];
+      if (gone) msgs.push(...packWithdrawals(gone.finish(), ctx));
+      for (const [id, b] of byAttr) {
+        const o = this.#outAttrs.get(id)!;
+        const enc = ctx.as4 ? (o.enc4 ??= encodeAttributesForPacking(o.attrs, ctx)) : (o.enc2 ??= encodeAttributesForPacking(o.attrs, ctx));
+        msgs.push(...packUpdates(enc, b.finish(), ctx));
+      }
+      if (msgs.length && !link.send(msgs)) {
+        p.waitingDrain = true;
+        return;
+      }
+    }
+    p.qHead = p.qTail = 0;
+    if (p.dumpAt < 0) {
+      // RFC 4724 §4: End-of-RIB once the initial table is out; RFC 7313 §4: EoRR ends a refresh.
+      if (p.sendEor) link.sendEndOfRib(p.afi);
+      if (p.sendEorr) link.sendRouteRefresh(p.afi, 2);
+      p.sendEor = p.sendEorr = false;
+    }
+  }
+
+  /** The outgoing attribute id the peer should have for a prefix (0: nothing). */
+  #desired(p: RibPeer, g: Group, pid: number): number {
+    const slot = this.#best[pid];
+    if (slot < 0 || slot === p.slot || this.prefixes.afi[pid] !== p.afi) return 0;
+    const src = this.#peers[slot];
+    if (!src || !p.exportFilter) return 0;
+    if (!mayExport(src.source, g.target)) return 0;
+    const attr = this.attrs.get(this.#bestAttr[pid]);
+    const verdict = p.exportFilter(this.#fill(pid, attr, src));
+    if (verdict === null) return 0;
+    let m = g.cache.get(verdict);
+    if (!m) {
+      m = new Map();
+      g.cache.set(verdict, m);
+    }
+    const key = attr.id * 65536 + slot;
+    let id = m.get(key);
+    if (id === undefined) {
+      const out = exportAttrs(attr, src.source, g.target, verdict.communities.length || verdict.largeCommunities.length ? verdict : null);
+      id = 0;
+      if (out) {
+        id = this.#nextOut++;
+        this.#outAttrs.set(id, { attrs: out, enc4: null, enc2: null });
+      }
+      if (m.size > 4 * this.attrs.size + 1024) this.#trimCache(m);
+      m.set(key, id);
+    }
+    return id;
+  }
+
+  /** An update group's cache outgrew the attribute table (churn): start it afresh. */
+  #trimCache(m: Map<number, number>): void {
+    for (const id of m.values()) this.#outAttrs.delete(id);
+    m.clear();
+  }
+
+  // ---- views ----
+
+  routeCount(): { routes: number; networks: number } {
+    return { routes: this.#routes, networks: this.#networks };
+  }
+
+  /** Every path of a prefix that import accepted, best first, then its multipath partners. */
+  #pathsOf(pid: number, out: RibRouteView[]): void {
+    const best = this.#best[pid];
+    const ecmp = this.#ecmp.get(pid);
+    const order: RibPeer[] = [];
+    for (const p of this.#active) {
+      const id = p.attrAt(pid);
+      if (id === 0 || (p.inFlags[pid] & ACCEPTED) === 0) continue;
+      order.push(p);
+    }
+    const rank = (p: RibPeer): number => (p.slot === best ? 0 : ecmp?.includes(p.slot) ? 1 : 2);
+    order.sort((a, b) => rank(a) - rank(b));
+    const prefix = this.prefixes.text(pid);
+    const afi = this.prefixes.afi[pid] as 1 | 2;
+    for (const p of order) {
+      const a = this.attrs.get(p.inAttr[pid]);
+      out.push({
+        prefix,
+        afi,
+        session: p.local ? null : p.cfg.name,
+        peerAddress: p.local ? null : p.cfg.peerAddress,
+        attrs: a.attrs,
+        nextHops: [...a.nextHops],
+        best: p.slot === best,
+        since: p.inSince[pid],
+        stale: (p.inFlags[pid] & STALE) !== 0,
+      });
+    }
+  }
+
+  *routes(): Iterable<RibRouteView> {
+    const buf: RibRouteView[] = [];
+    for (let pid = 0; pid < this.prefixes.size; pid++) {
+      buf.length = 0;
+      this.#pathsOf(pid, buf);
+      yield* buf;
+    }
+  }
+
+  routesOf(prefix: string): RibRouteView[] {
+    const pid = this.pidOf(prefix);
+    const out: RibRouteView[] = [];
+    if (pid >= 0) this.#pathsOf(pid, out);
+    return out;
+  }
+
+  pidOf(prefix: string): number {
+    const pp = parsePrefix(prefix);
+    if (!pp) return -1;
+    return pp.afi === AFI.IPv4 ? this.prefixes.findV4(pp.addr[0], pp.len) : this.prefixes.internV6(pp.addr, 0, pp.len, true);
+  }
+
+  /** Best path's slot name for a prefix ('' for this node's own, null for none), for tests. */
+  bestOf(prefix: string): { session: string | null; nextHops: string[]; ecmp: number } | null {
+    const pid = this.pidOf(prefix);
+    if (pid < 0 || this.#best[pid] < 0) return null;
+    const p = this.#peers[this.#best[pid]]!;
+    return { session: p.local ? null : p.cfg.name, nextHops: this.nextHopsOf(pid), ecmp: this.#ecmp.get(pid)?.length ?? 1 };
+  }
+
+  /** What the peer was last sent for a prefix: the outgoing attributes, or null. */
+  advertised(name: string, prefix: string): PathAttributes | null {
+    const p = this.#byName.get(name);
+    const pid = this.pidOf(prefix);
+    if (!p || pid < 0) return null;
+    const id = p.outAt(pid);
+    return id ? (this.#outAttrs.get(id)?.attrs ?? null) : null;
+  }
+
+  counts(name: string): { received: number; imported: number; filtered: number; exported: number; preferred: number } | null {
+    const p = this.#byName.get(name);
+    if (!p) return null;
+    return { received: p.received, imported: p.accepted, filtered: p.received - p.accepted, exported: p.exported, preferred: p.preferred };
+  }
+
+  /** Nothing waits: every decision made and every established peer's queue sent. */
+  get idle(): boolean {
+    return this.dirty === 0 && this.#active.every((p) => !p.target || (p.pending === 0 && p.dumpAt < 0));
+  }
+}
