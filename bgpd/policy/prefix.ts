@@ -14,12 +14,21 @@ export interface Range {
   w1: number;
   w2: number;
   w3: number;
+  /** Per-word network masks as int32 (0 where the word is all host bits): containment is a XOR and an AND. */
+  m0: number;
+  m1: number;
+  m2: number;
+  m3: number;
+}
+
+function maskOf(bits: number): number {
+  if (bits <= 0) return 0;
+  if (bits >= 32) return ~0;
+  return ~0 << (32 - bits);
 }
 
 function maskWord(word: number, bits: number): number {
-  if (bits <= 0) return 0;
-  if (bits >= 32) return word >>> 0;
-  return (word & (~0 << (32 - bits))) >>> 0;
+  return (word & maskOf(bits)) >>> 0;
 }
 
 /** Parse "a.b.c.d/n" or "x::/n" (a bare address is a host prefix); null when it is not one. */
@@ -55,14 +64,11 @@ export function parseRange(text: string): Range | null {
     w1: maskWord(words[1], len - 32),
     w2: maskWord(words[2], len - 64),
     w3: maskWord(words[3], len - 96),
+    m0: maskOf(len),
+    m1: maskOf(len - 32),
+    m2: maskOf(len - 64),
+    m3: maskOf(len - 96),
   };
-}
-
-/** Does word `x` agree with `net` on its first `bits` bits (0..32)? */
-function agree(x: number, net: number, bits: number): boolean {
-  if (bits <= 0) return true;
-  if (bits >= 32) return x >>> 0 === net;
-  return (x ^ net) >>> (32 - bits) === 0;
 }
 
 /**
@@ -70,13 +76,12 @@ function agree(x: number, net: number, bits: number): boolean {
  * has matched the families (a v4 range never covers a v6 route).
  */
 export function covers(rg: Range, r: PolicyRoute): boolean {
-  const len = rg.len;
-  if (!(r.len >= len)) return false;
-  if (rg.family === 4) return agree(r.v4, rg.w0, len);
+  if (!(r.len >= rg.len)) return false;
+  if (rg.family === 4) return ((r.v4 ^ rg.w0) & rg.m0) === 0;
   const v = r.v6;
   if (v === null || v === undefined) return false;
   const o = r.v6Offset | 0;
-  return agree(v[o], rg.w0, len) && agree(v[o + 1], rg.w1, len - 32) && agree(v[o + 2], rg.w2, len - 64) && agree(v[o + 3], rg.w3, len - 96);
+  return ((v[o] ^ rg.w0) & rg.m0) === 0 && ((v[o + 1] ^ rg.w1) & rg.m1) === 0 && ((v[o + 2] ^ rg.w2) & rg.m2) === 0 && ((v[o + 3] ^ rg.w3) & rg.m3) === 0;
 }
 
 /** BIRD's `net = prefix`. */

@@ -10,12 +10,15 @@ import { EBGP, IBGP, model, pool, block, route } from './helpers.js';
 
 describe('parseRange', () => {
   it('parses IPv4 and IPv6 with host bits cleared', () => {
-    expect(parseRange('10.244.1.77/24')).toEqual({ family: 4, len: 24, w0: 0x0af40100, w1: 0, w2: 0, w3: 0 });
+    expect(parseRange('10.244.1.77/24')).toMatchObject({ family: 4, len: 24, w0: 0x0af40100, w1: 0, w2: 0, w3: 0 });
     expect(parseRange('10.0.0.1')).toMatchObject({ family: 4, len: 32, w0: 0x0a000001 });
     expect(parseRange('0.0.0.0/0')).toMatchObject({ family: 4, len: 0, w0: 0 });
-    expect(parseRange('fd00:1:2:3:4:5:6:7/100')).toEqual({ family: 6, len: 100, w0: 0xfd000001, w1: 0x00020003, w2: 0x00040005, w3: 0x00000000 });
+    expect(parseRange('fd00:1:2:3:4:5:6:7/100')).toMatchObject({ family: 6, len: 100, w0: 0xfd000001, w1: 0x00020003, w2: 0x00040005, w3: 0x00000000 });
     expect(parseRange('::/0')).toMatchObject({ family: 6, len: 0 });
     expect(parseRange('::ffff:10.0.0.1/128')).toMatchObject({ family: 6, len: 128, w2: 0xffff, w3: 0x0a000001 });
+    // Masks: whole words of network bits are ~0, partial ones high bits, host-only words 0.
+    expect(parseRange('fd00::/100')).toMatchObject({ m0: ~0, m1: ~0, m2: ~0, m3: ~0 << 28 });
+    expect(parseRange('10.0.0.0/0')).toMatchObject({ m0: 0 });
   });
 
   it('refuses what is not a prefix', () => {
