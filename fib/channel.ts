@@ -18,15 +18,14 @@ const RTNLGRP_LINK = 1;
 export const ETIMEDOUT = 110;
 export const ENOBUFS = 105;
 
-interface Request {
-  seq: number;
-  done: (errno: number) => void;
-  finished: boolean;
-}
+/** Completion callback of one request: 0 on success, else the kernel's errno. */
+export type Done = (errno: number) => void;
 
+/** One datagram in flight: requests with consecutive sequence numbers first..barrier. */
 interface Batch {
+  first: number;
   barrier: number;
-  requests: Request[];
+  done: (Done | null)[];
   timer: NodeJS.Timeout;
 }
 
@@ -45,8 +44,8 @@ export class Channel {
   #seq = 1;
   #w = new MessageWriter(128 * 1024);
   #lastStart = -1;
-  #open: Request[] = [];
-  #requests = new Map<number, Request>();
+  #open: Done[] = [];
+  #openFirst = 0;
   #batches = new Map<number, Batch>();
   #dumps = new Map<number, { onMessage: (m: RawMessage) => void; resolve: () => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
   #inflight = 0;
@@ -63,12 +62,12 @@ export class Channel {
   onError: (err: Error) => void = () => {};
 
   constructor(opts: ChannelOptions = {}) {
-    this.window = opts.window ?? 4096;
-    this.batchSize = opts.batch ?? 256;
+    this.window = opts.window ?? 8192;
+    this.batchSize = opts.batch ?? 1024;
     this.answerTimeoutMs = opts.answerTimeoutMs ?? 10_000;
     // A large receive buffer: replies to a whole window of failing requests must fit, or the kernel
     // drops them (ENOBUFS) and those requests would only end by timing out.
-    this.#sock = new RawNetlinkSocket(NETLINK_ROUTE, { recvBufferSize: 4 << 20, sendBufferSize: 4 << 20 });
+    this.#sock = new RawNetlinkSocket(NETLINK_ROUTE, { recvBufferSize: 8 << 20, sendBufferSize: 4 << 20 });
     this.#sock.on('message', (buf: Buffer) => this.#receive(buf));
     this.#sock.on('error', (err: Error) => this.#socketError(err));
     this.#sock.unref();
@@ -99,17 +98,18 @@ export class Channel {
    * Queue one request: `write` appends exactly one message with the given sequence number;
    * `done` gets 0 on success or the kernel's errno.
    */
-  request(write: (w: MessageWriter, seq: number) => void, done: (errno: number) => void): void {
+  request(write: (w: MessageWriter, seq: number) => void, done: Done): void {
     if (this.#closed) {
       done(ENOBUFS);
       return;
     }
+    // Sequence numbers of one datagram are consecutive, so a reply finds its request by arithmetic.
+    if (this.#open.length === 0 && this.#seq >= 0xfffff000) this.#seq = 1;
     const seq = this.#nextSeq();
+    if (this.#open.length === 0) this.#openFirst = seq;
     this.#lastStart = this.#w.length;
     write(this.#w, seq);
-    const req: Request = { seq, done, finished: false };
-    this.#open.push(req);
-    this.#requests.set(seq, req);
+    this.#open.push(done);
     if (this.#open.length >= this.batchSize || this.#w.length > 60 * 1024) this.flush();
     else if (!this.#flushScheduled) {
       this.#flushScheduled = true;
@@ -126,14 +126,15 @@ export class Channel {
     const flagsAt = this.#lastStart + 6;
     this.#w.buf.writeUInt16LE(this.#w.buf.readUInt16LE(flagsAt) | NLM_F_ACK, flagsAt);
     const data = this.#w.take();
-    const requests = this.#open;
-    const barrier = requests[requests.length - 1].seq;
+    const done = this.#open;
+    const first = this.#openFirst;
+    const barrier = first + done.length - 1;
     this.#open = [];
     this.#w.reset();
-    this.#inflight += requests.length;
+    this.#inflight += done.length;
     const timer = setTimeout(() => this.#finishBatch(barrier, ETIMEDOUT), this.answerTimeoutMs);
     timer.unref();
-    this.#batches.set(barrier, { barrier, requests, timer });
+    this.#batches.set(barrier, { first, barrier, done, timer });
     this.#sock.ref();
     this.#sock.send(data, {}, (err?: Error & { errno?: number }) => {
       if (err) this.#finishBatch(barrier, Math.abs(err.errno ?? ENOBUFS));
@@ -173,7 +174,6 @@ export class Channel {
     }
     this.#batches.clear();
     this.#dumps.clear();
-    this.#requests.clear();
     this.#open = [];
     try {
       this.#sock.close();
@@ -207,20 +207,26 @@ export class Channel {
       }
       if (m.type !== NLMSG_ERROR) continue;
       const errno = errorCode(m.data);
-      const req = this.#requests.get(m.seq);
-      if (req && errno !== 0) this.#finish(req, errno);
+      if (errno !== 0) {
+        for (const b of this.#batches.values()) {
+          if (m.seq >= b.first && m.seq <= b.barrier) {
+            this.#finish(b, m.seq - b.first, errno);
+            break;
+          }
+        }
+      }
       if (this.#batches.has(m.seq)) this.#finishBatch(m.seq, 0);
     }
     this.#afterCompletion();
   }
 
-  #finish(req: Request, errno: number): void {
-    if (req.finished) return;
-    req.finished = true;
-    this.#requests.delete(req.seq);
+  #finish(b: Batch, i: number, errno: number): void {
+    const done = b.done[i];
+    if (!done) return;
+    b.done[i] = null;
     this.#inflight--;
     try {
-      req.done(errno);
+      done(errno);
     } catch (err) {
       this.onError(err as Error);
     }
@@ -232,7 +238,7 @@ export class Channel {
     if (!b) return;
     this.#batches.delete(barrier);
     clearTimeout(b.timer);
-    for (const r of b.requests) this.#finish(r, errno);
+    for (let i = 0; i < b.done.length; i++) this.#finish(b, i, errno);
     if (errno) this.#afterCompletion();
   }
 

@@ -102,6 +102,8 @@ interface RouteEntry {
   kernel: Installed | null;
   /** Found in the kernel at reconcile and not re-asserted since. */
   stale: boolean;
+  /** The daemon has spoken about this prefix (setRoute) since start; such a route is never stale. */
+  asserted: boolean;
   /** The kernel may still hold our route although we think it gone (device bounced). */
   maybeInKernel: boolean;
   busy: boolean;
@@ -232,7 +234,7 @@ export class Fib {
           e.maybeInKernel = false;
           found++;
           // Not asserted by the daemon yet (this run): keep it, as stale.
-          if (e.desired === null && !this.#asserted.has(e)) e.stale = true;
+          if (e.desired === null && !e.asserted) e.stale = true;
           else this.#markDirty(e);
         }
       }
@@ -243,9 +245,6 @@ export class Fib {
     this.#log?.info({ found }, 'kernel routes of ours adopted as stale');
     return { found };
   }
-
-  /** Entries the daemon has spoken about (setRoute) since start; only these are never stale. */
-  #asserted = new WeakSet<RouteEntry>();
 
   /**
    * Delete the stale routes nobody re-asserted (after sessions converged / End-of-RIB, or when the
@@ -282,7 +281,7 @@ export class Fib {
       this.#log?.warn({ dst }, 'ignoring a kernel route with an unparsable prefix');
       return;
     }
-    this.#asserted.add(e);
+    e.asserted = true;
     e.stale = false;
     const old = e.desired;
     e.desired = intent && (intent.type === 'blackhole' || intent.nextHops.length > 0) ? intent : null;
@@ -328,12 +327,14 @@ export class Fib {
   // ---- state --------------------------------------------------------------------------------
 
   #entry(dst: string): RouteEntry | null {
+    const known = this.#routes.get(dst);
+    if (known) return known;
     const prefix = parsePrefix(dst);
     if (!prefix) return null;
     const key = formatPrefix(prefix);
     let e = this.#routes.get(key);
     if (!e) {
-      e = { dst: key, prefix, desired: null, kernel: null, stale: false, maybeInKernel: false, busy: false, failure: null, retryAt: 0 };
+      e = { dst: key, prefix, desired: null, kernel: null, stale: false, asserted: false, maybeInKernel: false, busy: false, failure: null, retryAt: 0 };
       this.#routes.set(key, e);
     }
     return e;
@@ -439,7 +440,7 @@ export class Fib {
     const hops: HopState[] = [];
     if (want.type === 'unicast') {
       for (const nh of want.nextHops) {
-        const gw = parseAddress(nh.gateway);
+        const gw = cachedAddress(nh.gateway);
         if (!gw || gw.family !== e.prefix.family) return `next hop ${nh.gateway} is not an IPv${e.prefix.family} address`;
         let ifindex = 0;
         if (nh.device) {
@@ -449,7 +450,7 @@ export class Fib {
           ifindex = link.index;
         }
         route.nextHops.push({ gateway: gw.bytes, ifindex, onlink: !!nh.onlink });
-        hops.push({ gateway: addressText(gw.bytes), device: nh.device ?? null, ifindex, onlink: !!nh.onlink });
+        hops.push({ gateway: gw.text, device: nh.device ?? null, ifindex, onlink: !!nh.onlink });
       }
     }
     return { route, hops };
@@ -457,7 +458,7 @@ export class Fib {
 
   #send(e: RouteEntry, op: 'add' | 'replace' | 'delete' | 'delete+add', spec: { route: RouteSpec; hops: HopState[] } | null): void {
     e.busy = true;
-    const del = { family: e.prefix.family, dst: e.prefix.bytes, dstLen: e.prefix.len, table: this.table, protocol: this.protocol };
+    const del = op === 'delete' || op === 'delete+add' ? { family: e.prefix.family, dst: e.prefix.bytes, dstLen: e.prefix.len, table: this.table, protocol: this.protocol } : null;
     const installed = spec && e.desired ? { type: e.desired.type, hops: spec.hops } : null;
     const done = (kind: 'add' | 'replace' | 'delete', errno: number) => {
       e.busy = false;
@@ -485,10 +486,10 @@ export class Fib {
       this.#checkIdle();
     };
     if (op === 'delete') {
-      this.#ch.request((w, seq) => writeDelRoute(w, seq, del), (errno) => done('delete', errno));
+      this.#ch.request((w, seq) => writeDelRoute(w, seq, del!), (errno) => done('delete', errno));
     } else if (op === 'delete+add') {
       e.busy = true;
-      this.#ch.request((w, seq) => writeDelRoute(w, seq, del), () => {});
+      this.#ch.request((w, seq) => writeDelRoute(w, seq, del!), () => {});
       this.#ch.request((w, seq) => writeNewRoute(w, seq, NLM_F_CREATE | NLM_F_EXCL, spec!.route), (errno) => done('replace', errno));
     } else {
       const flags = op === 'add' ? NLM_F_CREATE | NLM_F_EXCL : NLM_F_CREATE | NLM_F_REPLACE;
@@ -539,6 +540,7 @@ export class Fib {
   // ---- neighbours and fdb -------------------------------------------------------------------
 
   #updateRefs(owner: string, old: RouteIntent | null, now: RouteIntent | null): void {
+    if (!old?.neighbours?.length && !old?.fdb?.length && !now?.neighbours?.length && !now?.fdb?.length) return;
     const keysOf = (i: RouteIntent | null) => [
       ...(i?.neighbours ?? []).map((n) => ({ kind: 'neigh' as const, device: n.device, address: n.address, mac: n.mac })),
       ...(i?.fdb ?? []).map((f) => ({ kind: 'fdb' as const, device: f.device, address: f.dst, mac: f.mac })),
@@ -755,8 +757,20 @@ function sameState(e: RouteEntry): boolean {
 }
 
 function normalize(addr: string): string {
-  const a = parseAddress(addr);
-  return a ? addressText(a.bytes) : addr;
+  return cachedAddress(addr)?.text ?? addr;
+}
+
+/** Next hops repeat across many routes: parse each address text once. */
+const addressCache = new Map<string, { family: Family; bytes: Uint8Array; text: string } | null>();
+function cachedAddress(s: string): { family: Family; bytes: Uint8Array; text: string } | null {
+  let a = addressCache.get(s);
+  if (a === undefined) {
+    const p = parseAddress(s);
+    a = p ? { family: p.family, bytes: p.bytes, text: addressText(p.bytes) } : null;
+    if (addressCache.size > 10_000) addressCache.clear();
+    addressCache.set(s, a);
+  }
+  return a;
 }
 
 export type { Family };
