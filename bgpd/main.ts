@@ -4,20 +4,32 @@
 // without NOTIFICATION so peers keep our routes through a restart (RFC 4724). The only place that
 // wires subsystems together.
 //   bgpd --config FILE --node NAME [--socket PATH] [--log-level info] [--port 179] [--no-fib]
+//   bgpd --datastore kubernetes --node NAME [--kubeconfig FILE]
 //   bgpd plan --config FILE --node NAME   (dry run: sessions, advertised prefixes, blackholes)
 import { hostname } from 'node:os';
-import { pino } from 'pino';
 import { FileDatastore } from '../config/file.js';
+import { KubernetesDatastore } from '../config/kubernetes/index.js';
 import { buildNodeModel } from '../config/model.js';
-import type { Snapshot } from '../config/datastore.js';
+import type { Datastore, Snapshot } from '../config/datastore.js';
+import { LogHub, startControlPlane, type ControlPlane } from './control/index.js';
 import { Speaker } from './speaker.js';
+import { SpeakerStatusSource } from './status-source.js';
 import { runPlan } from './plan.js';
 
 export interface Args {
+  datastore: 'file' | 'kubernetes';
   config: string[];
+  /** Kubernetes datastore: a kubeconfig file (default KUBECONFIG, else in-cluster). */
+  kubeconfig?: string;
   node: string;
   socket: string;
+  /** A second control socket with only the IPv6 view (calico-node's bird6.ctl), or null. */
+  socket6: string | null;
+  /** `host:port` of the Prometheus endpoint, or null for none. */
+  metrics: string | null;
   logLevel: string;
+  /** --log-level was given: BGPConfiguration's logSeverityScreen does not override it. */
+  logLevelSet: boolean;
   port?: number;
   noFib: boolean;
   processTitle: string | null;
@@ -28,14 +40,19 @@ export class UsageError extends Error {
   readonly code = 'USAGE' as const;
 }
 
-const USAGE = 'usage: bgpd --config FILE [--config FILE…] [--node NAME] [--socket PATH] [--log-level LEVEL] [--port N] [--no-fib] [--no-process-title] [--no-graceful-restart]';
+const USAGE =
+  'usage: bgpd (--config FILE [--config FILE…] | --datastore kubernetes [--kubeconfig FILE]) [--node NAME] [--socket PATH] [--socket6 PATH] [--metrics HOST:PORT] [--log-level LEVEL] [--port N] [--no-fib] [--no-process-title] [--no-graceful-restart]';
 
 export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): Args {
   const a: Args = {
+    datastore: 'file',
     config: [],
     node: env.NODENAME || hostname(),
     socket: '/var/run/calico/bird.ctl',
+    socket6: null,
+    metrics: null,
     logLevel: 'info',
+    logLevelSet: false,
     noFib: false,
     processTitle: 'bird',
     gracefulRestart: true,
@@ -57,8 +74,18 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
       case '--socket':
         a.socket = value();
         break;
+      case '--socket6':
+        a.socket6 = value();
+        break;
+      case '--metrics':
+        a.metrics = value();
+        break;
+      case '--kubeconfig':
+        a.kubeconfig = value();
+        break;
       case '--log-level':
         a.logLevel = value();
+        a.logLevelSet = true;
         break;
       case '--port': {
         const p = Number(value());
@@ -80,7 +107,8 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
         break;
       case '--datastore': {
         const d = value();
-        if (d !== 'file') throw new UsageError(`datastore ${d} is not available in this build\n${USAGE}`);
+        if (d !== 'file' && d !== 'kubernetes') throw new UsageError(`unknown datastore ${d} (file or kubernetes)\n${USAGE}`);
+        a.datastore = d;
         break;
       }
       case '-h':
@@ -90,7 +118,8 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
         throw new UsageError(`unknown argument ${flag}\n${USAGE}`);
     }
   }
-  if (a.config.length === 0) throw new UsageError(`--config is required\n${USAGE}`);
+  if (a.datastore === 'file' && a.config.length === 0) throw new UsageError(`--config is required\n${USAGE}`);
+  if (a.datastore === 'kubernetes' && a.config.length > 0) throw new UsageError(`--config is for the file datastore; the kubernetes datastore reads the API server\n${USAGE}`);
   return a;
 }
 
@@ -103,29 +132,62 @@ export function modelOptions(env: NodeJS.ProcessEnv): { routerId?: string; secre
 }
 
 export async function run(args: Args): Promise<{ stop(): Promise<void> }> {
-  const log = pino({ level: args.logLevel, base: { node: args.node } });
+  const logs = new LogHub({ level: args.logLevel, base: { node: args.node } });
+  const log = logs.root;
   if (args.processTitle) process.title = args.processTitle;
+  const startedAt = Date.now();
   const speaker = new Speaker({ log, restarting: args.gracefulRestart, ...(args.port !== undefined ? { port: args.port } : {}) });
-  const store = new FileDatastore(args.config, { watch: true, sighup: true });
+  let routerId = '0.0.0.0';
+  let restartTime = 0;
+  const status = new SpeakerStatusSource({
+    speaker,
+    routerId: () => routerId,
+    startedAt,
+    fib: () => null,
+    // RFC 4724: while we restart, recovery lasts until every session sent End-of-RIB or the restart time.
+    restartWait: () => (args.gracefulRestart && restartTime > 0 ? { total: restartTime, startedAt } : null),
+  });
+  const store: Datastore =
+    args.datastore === 'kubernetes'
+      ? new KubernetesDatastore({ ...(args.kubeconfig ? { kubeconfig: args.kubeconfig } : {}), namespace: modelOptions(process.env).secretNamespace })
+      : new FileDatastore(args.config, { watch: true, sighup: true });
   const apply = async (snap: Snapshot): Promise<void> => {
     // The model's problems already include the snapshot's own.
     const { model, problems } = buildNodeModel(snap, args.node, modelOptions(process.env));
     for (const p of problems) log.warn({ source: p.source }, p.message);
     if (!model.nodeFound) log.warn({}, `no Node named ${args.node}: no sessions`);
+    if (!args.logLevelSet) logs.setLevel(model.logSeverity);
+    routerId = model.routerId ?? routerId;
+    restartTime = Math.max(restartTime, model.meshMaxRestartTime ?? 120);
+    status.setPhase('reconfiguring');
     try {
       await speaker.apply(model);
     } catch (e) {
       log.error({ err: (e as Error).message }, 'cannot apply configuration');
+    } finally {
+      status.setPhase('running');
+      status.reconfigured();
     }
   };
+  // SIGHUP reloads the file datastore; with Kubernetes the watch already follows every change.
+  if (args.datastore === 'kubernetes') process.on('SIGHUP', () => log.info({}, 'SIGHUP: the Kubernetes datastore follows changes by watch; nothing to reload'));
   store.onChange((snap) => void apply(snap));
   store.onError((e) => log.error({ err: e.message }, 'datastore unreadable; keeping the last configuration'));
+  let plane: ControlPlane | null = null;
+  try {
+    plane = await startControlPlane({ source: status, socket: args.socket, socket6: args.socket6, metricsAddress: args.metrics, log });
+  } catch (e) {
+    // calico-node's probes need the socket; say why it is missing, but keep routing.
+    log.error({ err: (e as Error).message, socket: args.socket }, 'control socket unavailable');
+  }
   await apply(await store.start());
-  log.info({ config: args.config, fib: !args.noFib }, 'bgpd running');
+  log.info({ datastore: args.datastore, config: args.config, fib: !args.noFib, socket: args.socket }, 'bgpd running');
   return {
     stop: async () => {
+      status.setPhase('shutting-down');
       await store.stop();
       await speaker.stop({ graceful: true });
+      await plane?.close();
     },
   };
 }

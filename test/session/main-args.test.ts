@@ -21,4 +21,16 @@ describe('bgpd arguments', () => {
     expect(() => parseArgs(['--config', 'c', '--port', '70000'], {})).toThrow(/--port/);
     expect(() => parseArgs(['--config', 'c', '--bogus'], {})).toThrow(/unknown argument/);
   });
+
+  it('takes the Kubernetes datastore, a second IPv6 socket and a metrics address', () => {
+    const a = parseArgs(['--datastore', 'kubernetes', '--kubeconfig', '/etc/kc', '--socket6', '/tmp/s6', '--metrics', '127.0.0.1:9091'], { NODENAME: 'n' });
+    expect(a).toMatchObject({ datastore: 'kubernetes', kubeconfig: '/etc/kc', socket6: '/tmp/s6', metrics: '127.0.0.1:9091', config: [] });
+    expect(parseArgs(['--config', 'c'], {})).toMatchObject({ datastore: 'file', socket6: null, metrics: null, logLevelSet: false });
+    expect(parseArgs(['--config', 'c', '--log-level', 'warn'], {}).logLevelSet).toBe(true);
+  });
+
+  it('refuses an unknown datastore and --config with the Kubernetes one', () => {
+    expect(() => parseArgs(['--datastore', 'etcdv3'], {})).toThrow(/unknown datastore etcdv3/);
+    expect(() => parseArgs(['--datastore', 'kubernetes', '--config', 'c'], {})).toThrow(/--config is for the file datastore/);
+  });
 });
