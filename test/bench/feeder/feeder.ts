@@ -1,6 +1,7 @@
 // Starts the feeder speaker (speaker.ts) as its own process inside a namespace and follows its
 // events. From dist/ it runs the compiled speaker.js; from the TypeScript sources (vitest) it
 // transpiles speaker.ts once into the topology's scratch directory — the speaker imports only Node.
+// The reflector benchmark's receivers (receiver.ts) start the same way (nodeScript).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +16,11 @@ export interface FeederOptions {
   localAs: number;
   routerId: string;
   nextHop: string;
+  firstPrefix?: string;
+  /** iBGP feed: empty AS path and LOCAL_PREF (see speaker.ts). */
+  ibgp?: boolean;
+  /** Hold our OPEN until go() is called. */
+  gate?: boolean;
 }
 
 export interface Feeder {
@@ -23,27 +29,32 @@ export interface Feeder {
   established: Promise<number>;
   /** Epoch ms at which the last UPDATE byte was handed to the kernel. */
   sent: Promise<{ at: number; bytes: number; updates: number }>;
+  /** Open a gated session: the feeder sends its OPEN now. */
+  go(): void;
 }
 
-async function speakerScript(topo: Topology): Promise<string> {
+/** The runnable form of a Node-only program next to this file (`speaker`, `receiver`). */
+export async function nodeScript(topo: Topology, name: string): Promise<string> {
   const here = dirname(fileURLToPath(import.meta.url));
-  const compiled = join(here, 'speaker.js');
+  const compiled = join(here, `${name}.js`);
   if (existsSync(compiled)) return compiled;
+  const file = topo.file(`${name}.mjs`);
+  if (existsSync(file)) return file;
   const ts = (await import('typescript')).default;
-  const out = ts.transpileModule(readFileSync(join(here, 'speaker.ts'), 'utf8'), {
+  const out = ts.transpileModule(readFileSync(join(here, `${name}.ts`), 'utf8'), {
     compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
   });
-  const file = topo.file('speaker.mjs');
   writeFileSync(file, out.outputText);
   return file;
 }
 
 export async function startFeeder(topo: Topology, ns: string, o: FeederOptions): Promise<Feeder> {
-  const script = await speakerScript(topo);
+  const script = await nodeScript(topo, 'speaker');
   const proc = topo.spawn(ns, process.execPath, [
     script, '--listen', o.listen, '--port', String(o.port ?? 179), '--n', String(o.n), '--mode', o.mode,
     '--as', String(o.localAs), '--router-id', o.routerId, '--next-hop', o.nextHop,
-  ]);
+    ...(o.firstPrefix ? ['--first-prefix', o.firstPrefix] : []), ...(o.ibgp ? ['--ibgp'] : []), ...(o.gate ? ['--gate'] : []),
+  ], { stdio: [o.gate ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
   const events: Record<string, unknown>[] = [];
   const waiters: { event: string; resolve: (e: Record<string, unknown>) => void; reject: (e: Error) => void }[] = [];
   let err = '';
@@ -78,5 +89,5 @@ export async function startFeeder(topo: Topology, ns: string, o: FeederOptions):
   // Whoever does not await these must not see an unhandled rejection when the feeder is killed.
   established.catch(() => undefined);
   sent.catch(() => undefined);
-  return { pid: proc.pid!, established, sent };
+  return { pid: proc.pid!, established, sent, go: () => proc.stdin?.write('go\n') };
 }

@@ -1,5 +1,6 @@
-// The ingest-benchmark FEEDER: a minimal passive eBGP speaker. It pre-encodes N IPv4 /24 UPDATEs,
-// waits for the device under test to connect, completes the OPEN/KEEPALIVE exchange (RFC 4271 §8)
+// The benchmark FEEDER: a minimal passive BGP speaker (eBGP for ingest, iBGP as a route reflector's
+// client for the reflector benchmark). It pre-encodes N IPv4 /24 UPDATEs, waits for the device under
+// test to connect, completes the OPEN/KEEPALIVE exchange (RFC 4271 §8)
 // and then writes every UPDATE as fast as TCP takes them, so the feeder is never the bottleneck.
 //
 // It builds its bytes by hand and imports nothing but Node: it runs as its own process inside a
@@ -24,6 +25,9 @@ export interface FeedOptions {
   routerId: string;
   nextHop: string;
   firstPrefix?: string;
+  /** An iBGP feed (the peer is in our AS, e.g. a route reflector's client): the routes are originated
+   * inside the AS, so the AS path is empty and LOCAL_PREF 100 is carried (RFC 4271 §5.1.2, §5.1.5). */
+  ibgp?: boolean;
 }
 
 const MARKER = Buffer.alloc(16, 0xff);
@@ -35,17 +39,25 @@ function ipv4(text: string): number {
   return ((p[0] << 24) | (p[1] << 16) | (p[2] << 8) | p[3]) >>> 0;
 }
 
-/** The path attributes of one route: ORIGIN IGP, AS_PATH (4-octet AS numbers), NEXT_HOP, COMMUNITY. */
-function attributes(asns: number[], nextHop: number, community: number | null): Buffer {
-  const asPathLen = 2 + 4 * asns.length;
-  const len = 4 + 3 + asPathLen + 7 + (community === null ? 0 : 7);
+/**
+ * The path attributes of one route: ORIGIN IGP, AS_PATH (4-octet AS numbers; no segment when empty),
+ * NEXT_HOP, LOCAL_PREF when given, COMMUNITY when given.
+ */
+function attributes(asns: number[], nextHop: number, community: number | null, localPref: number | null = null): Buffer {
+  const asPathLen = asns.length === 0 ? 0 : 2 + 4 * asns.length;
+  const len = 4 + 3 + asPathLen + 7 + (localPref === null ? 0 : 7) + (community === null ? 0 : 7);
   const b = Buffer.alloc(len);
   let o = 0;
   o = b.writeUInt8(0x40, o); o = b.writeUInt8(1, o); o = b.writeUInt8(1, o); o = b.writeUInt8(0, o); // ORIGIN IGP
   o = b.writeUInt8(0x40, o); o = b.writeUInt8(2, o); o = b.writeUInt8(asPathLen, o); // AS_PATH
-  o = b.writeUInt8(2, o); o = b.writeUInt8(asns.length, o); // AS_SEQUENCE
-  for (const a of asns) o = b.writeUInt32BE(a, o);
+  if (asns.length > 0) {
+    o = b.writeUInt8(2, o); o = b.writeUInt8(asns.length, o); // AS_SEQUENCE
+    for (const a of asns) o = b.writeUInt32BE(a, o);
+  }
   o = b.writeUInt8(0x40, o); o = b.writeUInt8(3, o); o = b.writeUInt8(4, o); o = b.writeUInt32BE(nextHop, o);
+  if (localPref !== null) {
+    o = b.writeUInt8(0x40, o); o = b.writeUInt8(5, o); o = b.writeUInt8(4, o); o = b.writeUInt32BE(localPref, o);
+  }
   if (community !== null) {
     o = b.writeUInt8(0xc0, o); o = b.writeUInt8(8, o); o = b.writeUInt8(4, o); o = b.writeUInt32BE(community, o);
   }
@@ -77,8 +89,9 @@ export function encodeFeed(opts: FeedOptions): { bytes: Buffer; updates: number 
   const nh = ipv4(opts.nextHop);
   const prefixAt = (i: number): number => (first + i * 256) >>> 0;
   const chunks: Buffer[] = [];
+  const localPref = opts.ibgp ? 100 : null;
   if (opts.mode === 'packed') {
-    const attrs = attributes([opts.localAs], nh, null);
+    const attrs = attributes(opts.ibgp ? [] : [opts.localAs], nh, null, localPref);
     const perUpdate = Math.floor((MAX_LEN - 23 - attrs.length) / 4);
     for (let i = 0; i < opts.n; i += perUpdate) {
       const batch: number[] = [];
@@ -88,7 +101,8 @@ export function encodeFeed(opts: FeedOptions): { bytes: Buffer; updates: number 
   } else {
     for (let i = 0; i < opts.n; i++) {
       // Own AS path and community per route, so no two routes share an attribute set.
-      const attrs = attributes([opts.localAs, 100_000 + i], nh, (((1 + (i >>> 16)) << 16) | (i & 0xffff)) >>> 0);
+      const path = opts.ibgp ? [100_000 + i] : [opts.localAs, 100_000 + i];
+      const attrs = attributes(path, nh, (((1 + (i >>> 16)) << 16) | (i & 0xffff)) >>> 0, localPref);
       chunks.push(update(attrs, [prefixAt(i)]));
     }
   }
@@ -125,12 +139,27 @@ function emit(event: Record<string, unknown>): void {
 
 /**
  * Serve one feed to the first peer that connects, then keep the session up (keepalives, reading and
- * discarding whatever the peer sends) until the process is killed.
+ * discarding whatever the peer sends) until the process is killed. With `gate`, the connection is
+ * accepted but our OPEN waits for a line `go` on stdin, so the session (and the feed) starts when the
+ * harness says, while the peer waits in OpenSent.
  */
-export function serve(opts: FeedOptions & { listen: string; port: number }): void {
+export function serve(opts: FeedOptions & { listen: string; port: number; gate?: boolean }): void {
   const feed = encodeFeed(opts);
   const open = openMessage(opts.localAs, ipv4(opts.routerId), 90);
   let served = false;
+  let opened = !opts.gate;
+  let start: (() => void) | null = null;
+  if (opts.gate) {
+    let line = '';
+    process.stdin.setEncoding('utf8');
+    process.stdin.on('data', (d: string) => {
+      line += d;
+      if (!opened && line.split('\n').includes('go')) {
+        opened = true;
+        start?.();
+      }
+    });
+  }
   const server = createServer((sock: Socket) => {
     if (served) {
       sock.destroy();
@@ -138,13 +167,10 @@ export function serve(opts: FeedOptions & { listen: string; port: number }): voi
     }
     served = true;
     sock.setNoDelay(true);
-    sock.write(open);
     let inbound = Buffer.alloc(0);
     let state: 'open-sent' | 'open-confirm' | 'established' = 'open-sent';
     let holdTime = 90;
-    sock.on('data', (chunk: Buffer) => {
-      if (state === 'established') return; // the peer's updates and keepalives are not ours to read
-      inbound = Buffer.concat([inbound, chunk]);
+    const handle = (): void => {
       while (inbound.length >= 19) {
         const len = inbound.readUInt16BE(16);
         if (inbound.length < len) break;
@@ -168,6 +194,16 @@ export function serve(opts: FeedOptions & { listen: string; port: number }): voi
           return;
         }
       }
+    };
+    start = () => {
+      sock.write(open);
+      handle();
+    };
+    if (opened) start();
+    sock.on('data', (chunk: Buffer) => {
+      if (state === 'established') return; // the peer's updates and keepalives are not ours to read
+      inbound = Buffer.concat([inbound, chunk]);
+      if (opened) handle();
     });
     sock.on('error', (err) => emit({ event: 'error', message: err.message }));
     sock.on('close', () => emit({ event: 'closed', at: now() }));
@@ -194,6 +230,8 @@ if (process.argv[1] && /speaker\.m?js$/.test(process.argv[1])) {
       routerId: arg('router-id'),
       nextHop: arg('next-hop'),
       firstPrefix: arg('first-prefix', '20.0.0.0'),
+      ibgp: process.argv.includes('--ibgp'),
+      gate: process.argv.includes('--gate'),
     });
   } catch (err) {
     emit({ event: 'error', message: String(err) });
