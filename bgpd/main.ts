@@ -11,7 +11,9 @@ import { FileDatastore } from '../config/file.js';
 import { KubernetesDatastore } from '../config/kubernetes/index.js';
 import { buildNodeModel } from '../config/model.js';
 import type { Datastore, Snapshot } from '../config/datastore.js';
-import { LogHub, startControlPlane, type ControlPlane } from './control/index.js';
+import { Fib } from '../fib/index.js';
+import { EventLog, LogHub, startControlPlane, type ControlPlane } from './control/index.js';
+import { KernelSync } from './kernel.js';
 import { Speaker } from './speaker.js';
 import { SpeakerStatusSource } from './status-source.js';
 import { runPlan } from './plan.js';
@@ -139,11 +141,28 @@ export async function run(args: Args): Promise<{ stop(): Promise<void> }> {
   const speaker = new Speaker({ log, restarting: args.gracefulRestart, ...(args.port !== undefined ? { port: args.port } : {}) });
   let routerId = '0.0.0.0';
   let restartTime = 0;
+  const events = new EventLog();
+  // The kernel: adopt our routes of the last run as stale before anything is learned (fib reconcile).
+  let kernel: KernelSync | null = null;
+  let fib: Fib | null = null;
+  if (!args.noFib) {
+    try {
+      fib = await Fib.open({ log });
+      await fib.reconcile();
+      kernel = new KernelSync(fib, log, events);
+    } catch (e) {
+      fib?.close();
+      fib = null;
+      log.error({ err: (e as Error).message }, 'cannot open the kernel routing table: routes are not programmed');
+    }
+  }
+  speaker.onBestChange((changes) => kernel?.bestChanged(changes));
   const status = new SpeakerStatusSource({
     speaker,
     routerId: () => routerId,
     startedAt,
-    fib: () => null,
+    fib: () => kernel?.status() ?? null,
+    installed: (session) => kernel?.installedBy(session) ?? 0,
     // RFC 4724: while we restart, recovery lasts until every session sent End-of-RIB or the restart time.
     restartWait: () => (args.gracefulRestart && restartTime > 0 ? { total: restartTime, startedAt } : null),
   });
@@ -161,6 +180,7 @@ export async function run(args: Args): Promise<{ stop(): Promise<void> }> {
     restartTime = Math.max(restartTime, model.meshMaxRestartTime ?? 120);
     status.setPhase('reconfiguring');
     try {
+      kernel?.setModel(model);
       await speaker.apply(model);
     } catch (e) {
       log.error({ err: (e as Error).message }, 'cannot apply configuration');
@@ -175,19 +195,32 @@ export async function run(args: Args): Promise<{ stop(): Promise<void> }> {
   store.onError((e) => log.error({ err: e.message }, 'datastore unreadable; keeping the last configuration'));
   let plane: ControlPlane | null = null;
   try {
-    plane = await startControlPlane({ source: status, socket: args.socket, socket6: args.socket6, metricsAddress: args.metrics, log });
+    plane = await startControlPlane({ source: status, socket: args.socket, socket6: args.socket6, metricsAddress: args.metrics, events, log });
   } catch (e) {
     // calico-node's probes need the socket; say why it is missing, but keep routing.
     log.error({ err: (e as Error).message, socket: args.socket }, 'control socket unavailable');
   }
   await apply(await store.start());
-  log.info({ datastore: args.datastore, config: args.config, fib: !args.noFib, socket: args.socket }, 'bgpd running');
+  log.info({ datastore: args.datastore, config: args.config, fib: !!kernel, socket: args.socket }, 'bgpd running');
+  // Stale kernel routes of the last run go once every session is up with its End-of-RIB (seen on two
+  // checks in a row, so the decisions of the last batch reached the kernel), or after the restart time.
+  let convergedChecks = 0;
+  const sweeper = setInterval(() => {
+    if (!kernel || kernel.swept) return clearInterval(sweeper);
+    convergedChecks = speaker.converged() ? convergedChecks + 1 : 0;
+    if (convergedChecks >= 2) kernel.sweepStale('sessions converged');
+    else if (Date.now() - startedAt > Math.max(restartTime, 1) * 1000) kernel.sweepStale('restart time over');
+  }, 1000);
+  sweeper.unref();
   return {
     stop: async () => {
+      clearInterval(sweeper);
       status.setPhase('shutting-down');
       await store.stop();
       await speaker.stop({ graceful: true });
       await plane?.close();
+      // Kernel routes stay: peers keep forwarding to us while we restart (RFC 4724).
+      fib?.close();
     },
   };
 }

@@ -1,0 +1,139 @@
+// Loc-RIB → kernel: what calico-node's BIRD kernel protocol does with `calico_kernel_programming`.
+// Keeps the current best route of every prefix, turns each into a kernel route intent with fib/'s
+// encapsulation decision (this node's pools, subnets and the peers' VXLAN endpoints from the model),
+// blackholes this node's blocks, and hands the intents to the Fib. After a restart the kernel keeps
+// our old routes as stale (fib reconcile) until sessions converge or the restart time runs out, then
+// the ones nobody re-asserted are swept (DESIGN.md §3: restart with kernel routes kept).
+import type { NodeModel } from '../config/model.js';
+import { blackholeRoute, defaultDevices, kernelRoute, type EncapContext, type Fib, type RouteIntent } from '../fib/index.js';
+import { compilePolicy, policyRoute, type Policy } from './policy/index.js';
+import type { BestChange } from './rib/index.js';
+import type { FibStatus, TraceLog } from './control/index.js';
+
+export interface KernelLog {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+}
+
+interface Best {
+  nextHops: string[];
+  session: string;
+}
+
+/** The encapsulation context of a model: pools, this node's subnets, the other nodes' VTEPs. */
+export function encapContext(model: NodeModel): EncapContext {
+  const vteps: EncapContext['vteps'] = [];
+  for (const n of model.nodes) {
+    if (n.name === model.nodeName || !n.vxlan?.mac) continue;
+    if (n.ipv4 && n.vxlan.ipv4Addr) vteps.push({ nodeAddress: n.ipv4.address, vtepAddress: n.vxlan.ipv4Addr, mac: n.vxlan.mac });
+    const mac6 = n.vxlan.macV6 ?? n.vxlan.mac;
+    if (n.ipv6 && n.vxlan.ipv6Addr) vteps.push({ nodeAddress: n.ipv6.address, vtepAddress: n.vxlan.ipv6Addr, mac: mac6 });
+  }
+  return {
+    pools: model.ipPools.map((p) => ({ cidr: p.cidr, ipipMode: p.ipipMode, vxlanMode: p.vxlanMode, disabled: p.disabled })),
+    localSubnets: [model.ipv4, model.ipv6].filter((c) => !!c).map((c) => `${c!.address}/${c!.prefixLength}`),
+    vteps,
+    ...defaultDevices,
+  };
+}
+
+export class KernelSync {
+  readonly #fib: Fib;
+  readonly #log: KernelLog;
+  readonly #trace: TraceLog | null;
+  #ctx: EncapContext | null = null;
+  #policy: Policy | null = null;
+  #best = new Map<string, Best>();
+  /** Prefixes we hold a kernel route for, and the session whose route it is (null: a blackhole). */
+  #installed = new Map<string, string | null>();
+  #perSession = new Map<string, number>();
+  #blackholes = new Set<string>();
+  #swept = false;
+
+  constructor(fib: Fib, log: KernelLog, trace: TraceLog | null = null) {
+    this.#fib = fib;
+    this.#log = log;
+    this.#trace = trace;
+  }
+
+  /** A new model: recompute the context and blackholes, and re-decide every route it may change. */
+  setModel(model: NodeModel): void {
+    this.#ctx = encapContext(model);
+    this.#policy = compilePolicy(model);
+    const blackholes = new Set(this.#policy.originated().filter((o) => o.kind === 'block' && o.blackhole).map((o) => o.prefix));
+    for (const b of this.#blackholes) if (!blackholes.has(b) && !this.#best.has(b)) this.#apply(b, null, null);
+    this.#blackholes = blackholes;
+    for (const b of blackholes) if (!this.#best.has(b)) this.#apply(b, blackholeRoute(b), null);
+    for (const [prefix, best] of this.#best) this.#program(prefix, best);
+  }
+
+  /** Best routes changed in the RIB (batched). Our own routes are the blackholes above. */
+  bestChanged(changes: BestChange[]): void {
+    for (const c of changes) {
+      if (c.session === null || c.nextHops.length === 0) {
+        this.#best.delete(c.prefix);
+        this.#apply(c.prefix, this.#blackholes.has(c.prefix) ? blackholeRoute(c.prefix) : null, null);
+        continue;
+      }
+      const best = { nextHops: c.nextHops, session: c.session };
+      this.#best.set(c.prefix, best);
+      this.#trace?.record({ type: 'selected', prefix: c.prefix, at: Date.now(), peer: c.session, reason: `best of ${c.nextHops.length} path${c.nextHops.length === 1 ? '' : 's'}` });
+      this.#program(c.prefix, best);
+    }
+  }
+
+  #program(prefix: string, best: Best): void {
+    if (!this.#ctx || !this.#policy) return;
+    let allowed = true;
+    try {
+      allowed = this.#policy.kernelFilter(policyRoute(prefix));
+    } catch {
+      allowed = false;
+    }
+    const intent = allowed ? kernelRoute({ prefix, nextHops: best.nextHops }, this.#ctx) : null;
+    this.#apply(prefix, intent ?? (this.#blackholes.has(prefix) ? blackholeRoute(prefix) : null), intent ? best.session : null);
+  }
+
+  #apply(prefix: string, intent: RouteIntent | null, session: string | null): void {
+    this.#fib.setRoute(prefix, intent);
+    const had = this.#installed.has(prefix);
+    const before = this.#installed.get(prefix) ?? null;
+    if (before !== null) this.#perSession.set(before, (this.#perSession.get(before) ?? 1) - 1);
+    if (intent) {
+      this.#installed.set(prefix, session);
+      if (session !== null) this.#perSession.set(session, (this.#perSession.get(session) ?? 0) + 1);
+    } else {
+      this.#installed.delete(prefix);
+    }
+    if (!this.#trace) return;
+    if (intent) {
+      const via = intent.type === 'blackhole' ? 'blackhole' : intent.nextHops.map((h) => `via ${h.gateway}${h.device ? ` dev ${h.device}` : ''}${h.onlink ? ' onlink' : ''}`).join(', ');
+      this.#trace.record({ type: 'installed', prefix, at: Date.now(), detail: via });
+    } else if (had) {
+      this.#trace.record({ type: 'removed', prefix, at: Date.now() });
+    }
+  }
+
+  /** Sessions converged (or the restart time ran out): drop the stale routes of the last run, once. */
+  sweepStale(reason: string): number {
+    if (this.#swept) return 0;
+    this.#swept = true;
+    const n = this.#fib.sweepStale();
+    this.#log.info({ routes: n, reason }, 'stale kernel routes of the previous run swept');
+    return n;
+  }
+
+  get swept(): boolean {
+    return this.#swept;
+  }
+
+  /** Kernel routes of ours that came from one session. */
+  installedBy(session: string): number {
+    return this.#perSession.get(session) ?? 0;
+  }
+
+  status(): FibStatus {
+    const s = this.#fib.status();
+    return { operations: s.operations, errors: s.errors, routes: s.routes };
+  }
+}
