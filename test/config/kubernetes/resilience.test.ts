@@ -91,6 +91,9 @@ describe('KubernetesDatastore under API trouble', () => {
     h = await harness(cluster());
     await h.ds.start();
     const before = lists(h, 'bgppeers').length;
+    // start() resolves once every collection is listed; the watches open just after. Fail them only
+    // once all eight are open, or a late one would never see the error.
+    await waitFor('all watches open', () => h!.server.watchCount() >= 8);
     h.server.failWatches(500, 'etcdserver: leader changed');
     await waitFor('all watches reported', () => h!.errors.length >= 8);
     expect(h.errors.find((e) => e.message.startsWith('bgppeers:'))?.message).toBe('bgppeers: HTTP 500 etcdserver: leader changed');
