@@ -373,10 +373,8 @@ export class Fib {
 
   #isIdle(): boolean {
     if (!this.#ch.idle() || this.#pumpScheduled) return false;
-    if (this.#paused) return false;
-    for (const e of this.#dirty) if (!e.busy) return false;
-    for (const n of this.#dirtyNeighs) if (!n.busy) return false;
-    return true;
+    // A busy entry always has a request in flight, so with the channel idle nothing is busy.
+    return !this.#paused && this.#dirty.size === 0 && this.#dirtyNeighs.size === 0;
   }
 
   #checkIdle(): void {
@@ -504,11 +502,27 @@ export class Fib {
     const attempts = (e.failure?.attempts ?? 0) + 1;
     e.failure = { what, op, code, message: message ?? explanation[code] ?? code, attempts, since: e.failure?.since ?? Date.now() };
     this.#failing.add(e);
-    if (attempts === 1) this.#log?.warn({ what, op, code, reason: e.failure.message }, 'kernel update failed; will retry');
+    if (attempts === 1) this.#logFailure(what, op, code, e.failure.message);
     const delay = Math.min(this.#retryMax, this.#retryBase * 2 ** Math.min(attempts - 1, 16));
     e.retryAt = Date.now() + delay * (0.8 + 0.4 * Math.random());
     this.#armRetry();
     this.#checkIdle();
+  }
+
+  #logWindow = { start: 0, logged: 0, suppressed: 0 };
+
+  /** At most ten failures a second are logged one by one; the rest are counted in a summary. */
+  #logFailure(what: string, op: string, code: string, reason: string): void {
+    const w = this.#logWindow;
+    const now = Date.now();
+    if (now - w.start > 1000) {
+      if (w.suppressed) this.#log?.warn({ failures: w.suppressed }, 'more kernel updates failed (not logged one by one); see status');
+      w.start = now;
+      w.logged = 0;
+      w.suppressed = 0;
+    }
+    if (w.logged++ < 10) this.#log?.warn({ what, op, code, reason }, 'kernel update failed; will retry');
+    else w.suppressed++;
   }
 
   #clearFailure(e: RouteEntry | NeighEntry): void {

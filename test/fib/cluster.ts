@@ -43,19 +43,24 @@ export class Cluster {
   }
 
   build(spec: ClusterSpec): this {
+    // Commands are grouped: one `ip -batch` for the links between namespaces, then one `ip -batch`
+    // and one `sysctl` per namespace (a VM with a software CPU pays dearly for every process).
     const t = this.topo;
+    const links: string[] = [];
+    const inNs = new Map<string, string[]>();
+    const sysctls = new Map<string, string[]>();
+    const ipIn = (ns: string, cmd: string) => (inNs.get(ns) ?? inNs.set(ns, []).get(ns)!).push(cmd);
+    const sysctl = (ns: string, kv: string) => (sysctls.get(ns) ?? sysctls.set(ns, []).get(ns)!).push(kv);
     const l2 = t.netns('l2');
     const router = t.netns('rt');
-    nsExec(router, 'sysctl', ['-qw', 'net.ipv4.ip_forward=1']);
+    sysctl(router, 'net.ipv4.ip_forward=1');
     for (const s of [...new Set(spec.subnets)]) {
-      const br = `br${s}`;
-      nsExec(l2, 'ip', ['link', 'add', br, 'type', 'bridge']);
-      nsExec(l2, 'ip', ['link', 'set', br, 'up']);
-      sh('ip', ['link', 'add', 'eth0', 'netns', router, 'type', 'veth', 'peer', 'name', `rt${s}`, 'netns', l2]);
-      nsExec(router, 'ip', ['link', 'set', 'eth0', 'name', `eth${s}`]);
-      nsExec(router, 'ip', ['addr', 'add', `${SUBNET[s].gateway}/24`, 'dev', `eth${s}`]);
-      nsExec(router, 'ip', ['link', 'set', `eth${s}`, 'up']);
-      nsExec(l2, 'ip', ['link', 'set', `rt${s}`, 'master', br, 'up']);
+      ipIn(l2, `link add br${s} type bridge`);
+      ipIn(l2, `link set br${s} up`);
+      links.push(`link add eth${s} netns ${router} type veth peer name rt${s} netns ${l2}`);
+      ipIn(router, `addr add ${SUBNET[s].gateway}/24 dev eth${s}`);
+      ipIn(router, `link set eth${s} up`);
+      ipIn(l2, `link set rt${s} master br${s} up`);
     }
     spec.subnets.forEach((s, i) => {
       const name = `n${i}`;
@@ -71,41 +76,44 @@ export class Cluster {
         vtepMac: `66:00:00:00:00:${(0x10 + i).toString(16)}`,
         pods: [],
       };
-      for (const kv of ['net.ipv4.ip_forward=1', 'net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.default.rp_filter=0']) nsExec(ns, 'sysctl', ['-qw', kv]);
-      sh('ip', ['link', 'add', 'eth0', 'netns', ns, 'type', 'veth', 'peer', 'name', `p${name}`, 'netns', l2]);
-      nsExec(l2, 'ip', ['link', 'set', `p${name}`, 'master', `br${s}`, 'up']);
-      nsExec(ns, 'ip', ['addr', 'add', `${ip}/24`, 'dev', 'eth0']);
-      nsExec(ns, 'ip', ['link', 'set', 'eth0', 'up']);
+      for (const kv of ['net.ipv4.ip_forward=1', 'net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.default.rp_filter=0']) sysctl(ns, kv);
+      links.push(`link add eth0 netns ${ns} type veth peer name p${name} netns ${l2}`);
+      ipIn(l2, `link set p${name} master br${s} up`);
+      ipIn(ns, `addr add ${ip}/24 dev eth0`);
+      ipIn(ns, 'link set eth0 up');
       // Proxy ARP answers only for addresses the node has a route to: the default route makes
       // 169.254.1.1 one of them.
-      nsExec(ns, 'ip', ['route', 'add', 'default', 'via', SUBNET[s].gateway, 'dev', 'eth0']);
+      ipIn(ns, `route add default via ${SUBNET[s].gateway} dev eth0`);
       if (spec.vxlan) {
-        nsExec(ns, 'ip', ['link', 'add', 'vxlan.calico', 'type', 'vxlan', 'id', '4096', 'dstport', '4789', 'local', ip, 'dev', 'eth0', 'nolearning']);
-        nsExec(ns, 'ip', ['link', 'set', 'vxlan.calico', 'address', node.vtepMac, 'mtu', '1450', 'up']);
-        nsExec(ns, 'ip', ['addr', 'add', `${node.tunnelAddr}/32`, 'dev', 'vxlan.calico']);
+        ipIn(ns, `link add vxlan.calico type vxlan id 4096 dstport 4789 local ${ip} dev eth0 nolearning`);
+        ipIn(ns, `link set vxlan.calico address ${node.vtepMac} mtu 1450 up`);
+        ipIn(ns, `addr add ${node.tunnelAddr}/32 dev vxlan.calico`);
       }
       if (spec.ipip) {
         // With the ipip module loaded every namespace has a tunl0; Calico only brings it up.
-        nsExec(ns, 'ip', ['link', 'set', 'tunl0', 'mtu', '1480', 'up']);
-        nsExec(ns, 'ip', ['addr', 'add', `${node.tunnelAddr}/32`, 'dev', 'tunl0']);
+        ipIn(ns, 'link set tunl0 mtu 1480 up');
+        ipIn(ns, `addr add ${node.tunnelAddr}/32 dev tunl0`);
       }
       for (let p = 0; p < (spec.podsPerNode ?? 1); p++) {
         const pns = t.netns(`${name}p${p}`);
         const podIp = `10.244.${i}.${2 + p}`;
         const cali = `cali${t.id}${i}${p}`.slice(0, 15);
-        sh('ip', ['link', 'add', cali, 'netns', ns, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', pns]);
-        nsExec(pns, 'ip', ['addr', 'add', `${podIp}/32`, 'dev', 'eth0']);
-        nsExec(pns, 'ip', ['link', 'set', 'eth0', 'up']);
-        nsExec(pns, 'ip', ['route', 'add', '169.254.1.1', 'dev', 'eth0', 'scope', 'link']);
-        nsExec(pns, 'ip', ['route', 'add', 'default', 'via', '169.254.1.1', 'dev', 'eth0']);
-        nsExec(ns, 'ip', ['link', 'set', cali, 'up']);
-        nsExec(ns, 'sysctl', ['-qw', `net.ipv4.conf.${cali}.proxy_arp=1`]);
-        nsExec(ns, 'sysctl', ['-qw', `net.ipv4.neigh.${cali}.proxy_delay=0`]);
-        nsExec(ns, 'ip', ['route', 'add', `${podIp}/32`, 'dev', cali, 'scope', 'link']);
+        links.push(`link add ${cali} netns ${ns} type veth peer name eth0 netns ${pns}`);
+        ipIn(pns, `addr add ${podIp}/32 dev eth0`);
+        ipIn(pns, 'link set eth0 up');
+        ipIn(pns, 'route add 169.254.1.1 dev eth0 scope link');
+        ipIn(pns, 'route add default via 169.254.1.1 dev eth0');
+        ipIn(ns, `link set ${cali} up`);
+        ipIn(ns, `route add ${podIp}/32 dev ${cali} scope link`);
+        sysctl(ns, `net.ipv4.conf.${cali}.proxy_arp=1`);
+        sysctl(ns, `net.ipv4.neigh.${cali}.proxy_delay=0`);
         node.pods.push({ ns: pns, ip: podIp });
       }
       this.nodes.push(node);
     });
+    sh('ip', ['-batch', '-'], { input: links.join('\n') + '\n' });
+    for (const [ns, cmds] of inNs) sh('ip', ['-n', ns, '-batch', '-'], { input: cmds.join('\n') + '\n' });
+    for (const [ns, kvs] of sysctls) nsExec(ns, 'sysctl', ['-qw', ...kvs]);
     return this;
   }
 
