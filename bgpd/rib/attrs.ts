@@ -26,13 +26,6 @@ export interface Attr {
 
 const bigintSafe = (_k: string, v: unknown): unknown => (typeof v === 'bigint' ? `${v}n` : v);
 
-function deepFreeze<T>(o: T): T {
-  if (o && typeof o === 'object' && !Object.isFrozen(o) && !ArrayBuffer.isView(o)) {
-    Object.freeze(o);
-    for (const v of Object.values(o as object)) deepFreeze(v);
-  }
-  return o;
-}
 
 export class AttrTable {
   #byKey = new Map<string, Attr>();
@@ -71,7 +64,9 @@ export class AttrTable {
     const have = this.#byKey.get(key);
     if (have) return have;
     const { mpReach: _r, mpUnreach: _u, ...rest } = attrs;
-    const stored = deepFreeze(structuredCloneAttrs(rest));
+    // The decoder's objects belong to one UPDATE and are not reused, so the entry takes them over;
+    // freezing the top level keeps holders from changing a set others share.
+    const stored = Object.freeze(rest);
     const path = stored.asPath ?? [];
     const first = path[0];
     const id = this.#free.pop() ?? this.#byId.length;
@@ -101,17 +96,4 @@ export class AttrTable {
     this.#byId[a.id] = undefined;
     this.#free.push(a.id);
   }
-}
-
-/** A copy deep enough that later changes to the decoder's objects cannot reach the interned one. */
-function structuredCloneAttrs(a: PathAttributes): PathAttributes {
-  const c: PathAttributes = { ...a };
-  if (a.asPath) c.asPath = a.asPath.map((s) => ({ type: s.type, asns: [...s.asns] }));
-  if (a.communities) c.communities = [...a.communities];
-  if (a.clusterList) c.clusterList = [...a.clusterList];
-  if (a.largeCommunities) c.largeCommunities = a.largeCommunities.map((l) => [l[0], l[1], l[2]]);
-  if (a.extCommunities) c.extCommunities = [...a.extCommunities];
-  if (a.aggregator) c.aggregator = { ...a.aggregator };
-  if (a.unknown) c.unknown = a.unknown.map((u) => ({ flags: u.flags, type: u.type, value: Buffer.from(u.value) }));
-  return c;
 }

@@ -15,10 +15,10 @@ export class PrefixTable {
   /** IPv6 words, four per IPv6 prefix; an IPv6 pid's v4 entry is its index here. */
   v6 = new Uint32Array(64);
   #v6count = 0;
-  // IPv4 hash: slot → (addr, len + 1, pid); len + 1 = 0 marks an empty slot.
-  #hAddr = new Uint32Array(2048);
-  #hLen = new Uint8Array(2048);
-  #hPid = new Int32Array(2048);
+  // IPv4 hash, one slot per three words so a probe touches one cache line: address, length + 1
+  // (0 marks an empty slot), pid.
+  #h = new Int32Array(3 * 2048);
+  #hSlots = 2048;
   #hUsed = 0;
   #v6 = new Map<string, number>();
   #growListeners: ((capacity: number) => void)[] = [];
@@ -33,54 +33,59 @@ export class PrefixTable {
   }
 
   #slot(addr: number, len: number): number {
-    const mask = this.#hLen.length - 1;
-    return (Math.imul(addr ^ Math.imul(len + 1, 0x9e3779b1), 0x85ebca6b) >>> 15) & mask;
+    // murmur3's finaliser: every input bit reaches the low bits the mask keeps.
+    let h = addr ^ Math.imul(len + 1, 0x9e3779b1);
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+    return (h ^ (h >>> 16)) & (this.#hSlots - 1);
   }
 
   /** The pid of an IPv4 prefix, or -1. */
   findV4(addr: number, len: number): number {
-    const mask = this.#hLen.length - 1;
+    const h = this.#h;
+    const mask = this.#hSlots - 1;
+    const a = addr | 0;
     for (let s = this.#slot(addr, len); ; s = (s + 1) & mask) {
-      const l = this.#hLen[s];
+      const l = h[3 * s + 1];
       if (l === 0) return -1;
-      if (l === len + 1 && this.#hAddr[s] === addr) return this.#hPid[s];
+      if (l === len + 1 && h[3 * s] === a) return h[3 * s + 2];
     }
   }
 
   /** The pid of an IPv4 prefix, made when new. */
   internV4(addr: number, len: number): number {
-    const mask = this.#hLen.length - 1;
+    const h = this.#h;
+    const mask = this.#hSlots - 1;
+    const a = addr | 0;
     let s = this.#slot(addr, len);
     for (; ; s = (s + 1) & mask) {
-      const l = this.#hLen[s];
+      const l = h[3 * s + 1];
       if (l === 0) break;
-      if (l === len + 1 && this.#hAddr[s] === addr) return this.#hPid[s];
+      if (l === len + 1 && h[3 * s] === a) return h[3 * s + 2];
     }
     const pid = this.#newPid(AFI.IPv4, len);
     this.v4[pid] = addr;
-    this.#hAddr[s] = addr;
-    this.#hLen[s] = len + 1;
-    this.#hPid[s] = pid;
-    if (++this.#hUsed * 2 > this.#hLen.length) this.#rehash();
+    h[3 * s] = a;
+    h[3 * s + 1] = len + 1;
+    h[3 * s + 2] = pid;
+    if (++this.#hUsed * 2 > this.#hSlots) this.#rehash();
     return pid;
   }
 
   #rehash(): void {
-    const oa = this.#hAddr;
-    const ol = this.#hLen;
-    const op = this.#hPid;
-    const n = ol.length * 2;
-    this.#hAddr = new Uint32Array(n);
-    this.#hLen = new Uint8Array(n);
-    this.#hPid = new Int32Array(n);
-    const mask = n - 1;
-    for (let i = 0; i < ol.length; i++) {
-      if (ol[i] === 0) continue;
-      let s = this.#slot(oa[i], ol[i] - 1);
-      while (this.#hLen[s] !== 0) s = (s + 1) & mask;
-      this.#hAddr[s] = oa[i];
-      this.#hLen[s] = ol[i];
-      this.#hPid[s] = op[i];
+    const old = this.#h;
+    const oldSlots = this.#hSlots;
+    this.#hSlots = oldSlots * 2;
+    const h = (this.#h = new Int32Array(3 * this.#hSlots));
+    const mask = this.#hSlots - 1;
+    for (let i = 0; i < oldSlots; i++) {
+      const l = old[3 * i + 1];
+      if (l === 0) continue;
+      let s = this.#slot(old[3 * i] >>> 0, l - 1);
+      while (h[3 * s + 1] !== 0) s = (s + 1) & mask;
+      h[3 * s] = old[3 * i];
+      h[3 * s + 1] = l;
+      h[3 * s + 2] = old[3 * i + 2];
     }
   }
 
