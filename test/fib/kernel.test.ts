@@ -221,6 +221,17 @@ describe('Fib in a network namespace', () => {
     expect(routeTo(ns, '10.40.2.0/26')).toBeUndefined();
   });
 
+  it('keeps to its own table and protocol when told others', async () => {
+    nsExec(ns, 'ip', ['route', 'add', '10.10.1.0/26', 'via', '10.0.0.2', 'proto', 'bird']);
+    fib = await openFib(ns, { table: 1000, protocol: 77 });
+    expect(await fib.reconcile()).toEqual({ found: 0 });
+    fib.setRoute('10.10.1.0/26', via('10.10.1.0/26', '10.0.0.3'));
+    fib.sweepStale();
+    await fib.settled();
+    expect(nsExec(ns, 'ip', ['route', 'show', 'table', '1000'])).toMatch(/10\.10\.1\.0\/26 via 10\.0\.0\.3 dev \S+ proto 77/);
+    expect(routeTo(ns, '10.10.1.0/26')).toMatchObject({ gateway: '10.0.0.2', protocol: 'bird' });
+  });
+
   it('ignores bad input without throwing', async () => {
     fib = await openFib(ns);
     await fib.reconcile();
