@@ -1,4 +1,5 @@
-// Route-reflector benchmark (`npm run bench -- rr [--n=1000000] [--clients=10] [--rr=bird2,frr,gobgp,ours]`):
+// Route-reflector benchmark (`npm run bench -- rr [--n=1000000] [--clients=10] [--rr=bird2,frr,gobgp,ours]
+// [--timeout=600]` seconds per reflector):
 // an iBGP feeder client announces N IPv4 /24 in full 4096-byte UPDATEs sharing one attribute set; the
 // reflector under test reflects them to its other clients, minimal receivers that only count prefixes.
 // Prints, for each reflector side by side in one run, seconds from its session with the feeder
@@ -10,6 +11,7 @@ interface Args {
   n: number;
   clients: number;
   reflectors: string[];
+  timeoutMs: number;
 }
 
 function parse(args: string[]): Args {
@@ -30,6 +32,7 @@ function parse(args: string[]): Args {
   return {
     n: num('n', 1_000_000),
     clients: num('clients', 10),
+    timeoutMs: num('timeout', 600) * 1000,
     reflectors: (val('rr') ?? allReflectors.map((r) => r.name).join(',')).split(','),
   };
 }
@@ -50,7 +53,8 @@ function printTable(results: ReflectResult[], skipped: string[]): void {
   if (f) {
     const feeder = Math.max(...results.map((r) => r.feederSeconds));
     console.log(`  (seconds: to the last client's full table; first: to the first client's. ${f.updates.toLocaleString('en')} UPDATEs, ${mb(f.bytes)} fed;`);
-    console.log(`   the feeder handed all bytes to TCP within ${feeder.toFixed(3)} s of Established)`);
+    console.log(`   the feeder handed all bytes to TCP within ${feeder.toFixed(3)} s of Established;`);
+    console.log(`   the clients' own CPU over a run: ${results.map((r) => `${r.rr} ${r.clientsCpuSeconds.toFixed(2)} s`).join(', ')})`);
   }
 }
 
@@ -66,7 +70,7 @@ export default async function rr(argv: string[]): Promise<void> {
       continue;
     }
     try {
-      results.push(await measureReflect(r, args.n, args.clients));
+      results.push(await measureReflect(r, args.n, args.clients, args.timeoutMs));
     } catch (err) {
       skipped.push(`${r.name}: failed: ${(err as Error).message}`);
     }

@@ -4,6 +4,7 @@
 // then, so client start-up is not timed) and writes its pre-encoded UPDATEs. The figure is the time
 // from the feeder's session reaching Established to the last client holding every prefix, and the
 // reflector's peak RSS (VmHWM) afterwards.
+import { readFileSync } from 'node:fs';
 import { Topology } from '../../helpers/netns.js';
 import { peakRss } from '../../wire/interop/daemons.js';
 import { startFeeder } from './feeder.js';
@@ -21,6 +22,8 @@ export interface ReflectResult {
   /** Seconds the feeder needed to hand every byte to TCP. */
   feederSeconds: number;
   peakRssBytes: number | undefined;
+  /** CPU seconds the clients' process used from the feed's start to the last full table. */
+  clientsCpuSeconds: number;
   updates: number;
   bytes: number;
 }
@@ -51,6 +54,13 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([p, t]).finally(() => clearTimeout(timer));
 }
 
+/** CPU seconds (user + system) a process has used so far: fields 14 and 15 of stat, in 10 ms ticks. */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -72,8 +82,10 @@ async function allFull(receivers: Receivers, n: number, deadline: number): Promi
       lastTotal = total;
       lastGain = Date.now();
     }
-    if (Date.now() - lastGain > 60_000 || Date.now() > deadline) {
-      throw new Error(`clients hold ${c.held.join(', ')} of ${n} routes (and ${c.other.join(', ')} others) with no progress`);
+    const stalled = Date.now() - lastGain > 60_000;
+    if (stalled || Date.now() > deadline) {
+      const why = stalled ? 'no client gained a route for 60 s' : 'deadline passed';
+      throw new Error(`${why}: clients hold ${c.held.join(', ')} of ${n} routes (and ${c.other.join(', ')} others)`);
     }
   }
 }
@@ -96,9 +108,11 @@ export async function measureReflect(rr: Reflector, n: number, clients = 10, tim
     const running = await rr.start(topo, rns, setup);
     try {
       await withTimeout(Promise.all(receivers.established), 120_000, `${rr.name} to bring up all ${clients} client sessions`);
+      const clientsCpu = cpuSeconds(receivers.pid);
       feeder.go();
       const established = await withTimeout(feeder.established, 60_000, `${rr.name}'s session with the feeder`);
       const fulls = await allFull(receivers, n, established + timeoutMs);
+      const clientsCpuSeconds = cpuSeconds(receivers.pid) - clientsCpu;
       const sent = await withTimeout(feeder.sent, 10_000, 'the feeder to finish writing');
       return {
         rr: rr.name,
@@ -108,6 +122,7 @@ export async function measureReflect(rr: Reflector, n: number, clients = 10, tim
         firstSeconds: (Math.min(...fulls) - established) / 1000,
         feederSeconds: (sent.at - established) / 1000,
         peakRssBytes: peakRss(running.pid),
+        clientsCpuSeconds,
         updates: sent.updates,
         bytes: sent.bytes,
       };
