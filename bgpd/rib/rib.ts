@@ -144,6 +144,7 @@ export class Rib {
   setPolicy(policy: Policy): void {
     this.#policy = policy;
     for (const p of this.#active) if (!p.local) this.#applyPolicy(p);
+    this.#schedule();
   }
 
   #applyPolicy(p: RibPeer): void {
@@ -606,8 +607,9 @@ export class Rib {
         msgs.push(...packUpdates(enc, b.finish(), ctx));
       }
       if (msgs.length && !link.send(msgs)) {
+        // Full socket: wait for drain, unless the queue is done (then only the marker follows).
         p.waitingDrain = true;
-        return;
+        if (p.qHead < p.qTail) return;
       }
     }
     p.qHead = p.qTail = 0;
@@ -656,6 +658,11 @@ export class Rib {
   }
 
   // ---- views ----
+
+  /** Update groups in use (peers sharing export computation). */
+  get groupCount(): number {
+    return this.#groups.size;
+  }
 
   routeCount(): { routes: number; networks: number } {
     return { routes: this.#routes, networks: this.#networks };
@@ -738,6 +745,6 @@ export class Rib {
 
   /** Nothing waits: every decision made and every established peer's queue sent. */
   get idle(): boolean {
-    return this.dirty === 0 && this.#active.every((p) => !p.target || (p.pending === 0 && p.dumpAt < 0));
+    return this.dirty === 0 && this.#active.every((p) => !p.target || (p.pending === 0 && p.dumpAt < 0 && !p.sendEor && !p.sendEorr));
   }
 }
