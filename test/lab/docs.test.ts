@@ -1,13 +1,17 @@
 // The docs against the code: every field the validator knows is documented under its resource and
-// nothing else is; documented command-line flags are accepted by the real parsers; the deploy recipe
-// parses and fits together (the service script's command line is evaluated by a real shell and
-// given to the daemon's own argument parser; the Dockerfile copies what the script runs).
+// nothing else is; every daemon flag is documented and every documented flag, lab invocation and
+// bgpctl invocation is accepted by the real parsers; every log message the troubleshooting table
+// explains is one the code logs, and every metric is documented; the deploy recipe parses and fits
+// together (the service script's command line is evaluated by a real shell and given to the
+// daemon's own argument parser; the Dockerfile copies what the script runs; the probes are
+// calico-node's own, on the sockets the service serves).
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { parseArgs, UsageError } from '../../bgpd/main.js';
+import { parseArgs } from '../../bgpd/main.js';
+import { runBgpctl } from '../../bgpd/control/cli.js';
 import { projectRoot } from './lab.js';
 import { parseLabArgs } from './run.js';
 
@@ -15,6 +19,9 @@ const ROOT = projectRoot();
 const read = (p: string) => readFileSync(join(ROOT, p), 'utf8');
 const CONFIG = read('docs/configuration.md');
 const OPERATIONS = read('docs/operations.md');
+const TROUBLESHOOTING = read('docs/troubleshooting.md');
+const README = read('README.md');
+const ALL_DOCS = [README, OPERATIONS, TROUBLESHOOTING, CONFIG, read('docs/architecture.md')];
 const DEPLOY = join(ROOT, 'docs', 'deploy');
 
 function section(doc: string, title: string): string {
@@ -74,16 +81,36 @@ describe('docs/operations.md', () => {
     const table = OPERATIONS.slice(OPERATIONS.indexOf('| flag | default | meaning |'), OPERATIONS.indexOf('Exit codes'));
     const flags = [...table.matchAll(/^\| `(--[a-z-]+)`/gm)].map((m) => m[1]);
     expect(flags).toContain('--socket');
-    const needsValue: Record<string, string> = { '--config': 'x.yaml', '--node': 'n', '--socket': '/tmp/s', '--log-level': 'debug', '--port': '1179', '--process-title': 'bird' };
+    const needsValue: Record<string, string> = {
+      '--config': 'x.yaml',
+      '--node': 'n',
+      '--socket': '/tmp/s',
+      '--socket6': '/tmp/s6',
+      '--metrics': '127.0.0.1:9900',
+      '--log-level': 'debug',
+      '--port': '1179',
+      '--process-title': 'bird',
+      '--datastore': 'file',
+      '--kubeconfig': '/tmp/kubeconfig',
+    };
     for (const f of flags) {
       const args = ['--config', 'x.yaml', f, ...(needsValue[f] ? [needsValue[f]] : [])];
       expect(() => parseArgs(args, {}), f).not.toThrow();
     }
     expect(parseArgs(['--config', 'x.yaml'], {}).socket).toBe('/var/run/calico/bird.ctl');
+    expect(parseArgs(['--datastore', 'kubernetes', '--kubeconfig', '/tmp/k'], {})).toMatchObject({ datastore: 'kubernetes', kubeconfig: '/tmp/k', config: [] });
+  });
+
+  it('the flag table lists every flag the daemon accepts', () => {
+    const table = OPERATIONS.slice(OPERATIONS.indexOf('| flag | default | meaning |'), OPERATIONS.indexOf('Exit codes'));
+    const documented = new Set([...table.matchAll(/^\| `(--[a-z0-9-]+)`/gm)].map((m) => m[1]));
+    const accepted = [...read('bgpd/main.ts').matchAll(/case '(--[a-z0-9-]+)':/g)].map((m) => m[1]).filter((f) => f !== '--help');
+    expect(accepted.length).toBeGreaterThan(10);
+    expect(accepted.filter((f) => !documented.has(f))).toEqual([]);
   });
 
   it('every lab invocation shown is accepted by the lab', () => {
-    const shown = [...OPERATIONS.matchAll(/npm run lab -- ([^`\n]+)/g)].map((m) => m[1].trim());
+    const shown = [OPERATIONS, TROUBLESHOOTING, README].flatMap((doc) => [...doc.matchAll(/npm run lab -- ([^`\n]+)/g)].map((m) => m[1].trim()));
     expect(shown.length).toBeGreaterThan(2);
     for (const s of shown) {
       const argv = s.replace(/\[|\]/g, '').split(/\s+/).filter((w) => w && w !== '|' && w !== 'ID' && w !== 'N');
@@ -94,16 +121,71 @@ describe('docs/operations.md', () => {
   });
 });
 
+/** `bgpctl …` invocations in the docs: backticked spans and code lines, placeholders filled in. */
+function bgpctlInvocations(): string[][] {
+  const found: string[] = [];
+  for (const doc of ALL_DOCS) {
+    for (const m of doc.matchAll(/`(bgpctl [^`]+)`/g)) found.push(m[1]);
+    // Commands in ```sh blocks, and `$ bgpctl …` prompts in pasted sessions.
+    for (const block of doc.matchAll(/^```sh\n([\s\S]*?)^```/gm)) for (const m of block[1].matchAll(/^(bgpctl .*)$/gm)) found.push(m[1]);
+    for (const m of doc.matchAll(/^\$ (bgpctl .*)$/gm)) found.push(m[1]);
+  }
+  return [...new Set(found)]
+    .map((t) => t.replace(/\s+#.*$/, '').trim())
+    // Usage summaries with alternatives (`a | b`, `--live|--ready`, `…`) are not single invocations.
+    .filter((t) => !/[|…]/.test(t))
+    .map((t) =>
+      t
+        .replace(/[[\]]/g, '')
+        .split(/\s+/)
+        .slice(1)
+        .map((w) => ({ PREFIX: '10.0.0.0/24', SOCKET: '/tmp/x.ctl' })[w] ?? w),
+    );
+}
+
+describe('docs/troubleshooting.md', () => {
+  it('every log message it explains is logged by the code', () => {
+    const table = TROUBLESHOOTING.slice(TROUBLESHOOTING.indexOf('| message | fields | meaning |'), TROUBLESHOOTING.indexOf('**Metrics.**'));
+    const messages = [...table.matchAll(/^\| `([^`]+)`/gm)].map((m) => m[1]);
+    expect(messages.length).toBeGreaterThan(10);
+    const files = execFileSync('find', ['bgpd', 'fib', 'config', 'peers', '-name', '*.ts'], { cwd: ROOT, encoding: 'utf8' }).split('\n').filter(Boolean);
+    const source = files.map((f) => read(f)).join('\n');
+    // `…` stands for a value the code puts in; each literal piece must be there.
+    const missing = messages.filter((msg) => !msg.split('…').map((x) => x.trim()).filter(Boolean).every((piece) => source.includes(piece)));
+    expect(missing).toEqual([]);
+  });
+
+  it('documents every metric the daemon exports, and no other', () => {
+    const exported = [...read('bgpd/control/metrics.ts').matchAll(/'(bgpd_[a-z_]+)'/g)].map((m) => m[1]);
+    expect(exported.length).toBeGreaterThan(8);
+    const documented = new Set([...TROUBLESHOOTING.matchAll(/`(bgpd_[a-z_]+)[`{]/g)].map((m) => m[1]));
+    expect(exported.filter((n) => !documented.has(n))).toEqual([]);
+    expect([...documented].filter((n) => !exported.includes(n))).toEqual([]);
+  });
+
+  it('every bgpctl invocation shown is accepted by bgpctl (it fails to connect, never with a usage error)', async () => {
+    const shown = bgpctlInvocations();
+    expect(shown.length).toBeGreaterThan(5);
+    for (const argv of shown) {
+      const err: string[] = [];
+      const code = await runBgpctl([...argv, '-s', join(ROOT, 'no-such-dir', 'bird.ctl'), '--timeout', '200'], { out: () => {}, err: (t) => err.push(t) });
+      expect(code, `bgpctl ${argv.join(' ')}: ${err.join('')}`).toBe(1);
+    }
+  });
+});
+
 describe('docs/deploy', () => {
-  it('the DaemonSet patch names the calico-node container, an image and Felix-only probes', () => {
+  it('the DaemonSet patch names the calico-node container, an image and calico-node\'s own Felix and BIRD probes', () => {
     const patch = parse(readFileSync(join(DEPLOY, 'calico-node-patch.yaml'), 'utf8')) as {
       spec: { template: { spec: { containers: { name: string; image: string; livenessProbe: { exec: { command: string[] } }; readinessProbe: { exec: { command: string[] } } }[] } } };
     };
     const [c] = patch.spec.template.spec.containers;
     expect(c.name).toBe('calico-node');
     expect(c.image).toMatch(/^[\w.-]+(\/[\w.-]+)+:[\w.-]+$/);
-    expect(c.livenessProbe.exec.command).toEqual(['/bin/calico-node', '-felix-live']);
-    expect(c.readinessProbe.exec.command).toEqual(['/bin/calico-node', '-felix-ready']);
+    // -bird-live asks runit about the "bird" service the Dockerfile installs; -bird-ready reads
+    // /var/run/calico/bird.ctl, which the service's daemon serves (checked below).
+    expect(c.livenessProbe.exec.command).toEqual(['/bin/calico-node', '-felix-live', '-bird-live']);
+    expect(c.readinessProbe.exec.command).toEqual(['/bin/calico-node', '-felix-ready', '-bird-ready']);
   });
 
   function dockerfile(): { instr: string; args: string }[] {
@@ -146,19 +228,20 @@ describe('docs/deploy', () => {
     const withFile = birdServiceArgs({ NODENAME: 'k8s-w0', BGPD_CONFIG: '/etc/calico/bgpd' });
     expect(withFile[0]).toBe('/usr/lib/calico-bgpd/dist/bgpd/main.js');
     const a = parseArgs(withFile.slice(1), {});
-    expect(a).toMatchObject({ config: ['/etc/calico/bgpd'], node: 'k8s-w0', socket: '/var/run/calico/bird.ctl', logLevel: 'info', processTitle: 'bird' });
+    // The sockets calico-node's -bird-ready / -bird6-ready and calicoctl read.
+    expect(a).toMatchObject({ datastore: 'file', config: ['/etc/calico/bgpd'], node: 'k8s-w0', socket: '/var/run/calico/bird.ctl', socket6: '/var/run/calico/bird6.ctl', logLevel: 'info', processTitle: 'bird', metrics: null });
+    // No BGPD_LOG_LEVEL: the level is left to BGPConfiguration logSeverityScreen.
+    expect(a.logLevelSet).toBe(false);
 
-    // Without BGPD_CONFIG it asks for the Kubernetes datastore: accepted, or refused only with
-    // the documented "not available in this build".
-    const k8s = birdServiceArgs({ NODENAME: 'k8s-w0' }).slice(1);
-    expect(k8s).toContain('kubernetes');
-    try {
-      parseArgs(k8s, {});
-    } catch (e) {
-      expect(e).toBeInstanceOf(UsageError);
-      expect((e as Error).message).toMatch(/^datastore kubernetes is not available in this build/);
-      expect(CONFIG).toContain('datastore kubernetes is not available in this build');
-    }
+    // Without BGPD_CONFIG it runs on the Kubernetes datastore, which this build has.
+    const k8s = parseArgs(birdServiceArgs({ NODENAME: 'k8s-w0' }).slice(1), {});
+    expect(k8s).toMatchObject({ datastore: 'kubernetes', config: [], node: 'k8s-w0', socket: '/var/run/calico/bird.ctl', socket6: '/var/run/calico/bird6.ctl' });
+    expect(ALL_DOCS.join('\n')).not.toContain('not available in this build');
+
+    // The optional knobs the operations page names.
+    const tuned = parseArgs(birdServiceArgs({ NODENAME: 'k8s-w0', BGPD_LOG_LEVEL: 'debug', BGPD_METRICS: '0.0.0.0:9900' }).slice(1), {});
+    expect(tuned).toMatchObject({ logLevel: 'debug', logLevelSet: true, metrics: '0.0.0.0:9900' });
+    for (const v of ['BGPD_CONFIG', 'BGPD_LOG_LEVEL', 'BGPD_METRICS']) expect(OPERATIONS).toContain(v);
   });
 
   it('the bird6 service starts no second daemon', () => {
