@@ -3,9 +3,10 @@
 // VXLAN over vxlan.calico (our neighbours + fdb entries), and vxlanMode CrossSubnet across a router.
 // (IPIP needs tunl0, which this kernel lacks: ipip.vm.test.ts runs it under Debian's kernel.)
 import { afterEach, describe, expect, it } from 'vitest';
-import { nsExec } from '../helpers/netns.js';
+import { nsExec, waitFor } from '../helpers/netns.js';
+import { kernelRoute } from '../../fib/index.js';
 import { Cluster, ping } from './cluster.js';
-import { routeTo } from './fib-helpers.js';
+import { openFib, routeTo } from './fib-helpers.js';
 
 describe('pods ping across nodes through the routes Fib installs', () => {
   let cluster: Cluster | null = null;
@@ -48,5 +49,37 @@ describe('pods ping across nodes through the routes Fib installs', () => {
     expect(routeTo(n2.ns, n0.block)).toMatchObject({ gateway: n0.tunnelAddr, dev: 'vxlan.calico' });
     expect(routeTo(n2.ns, n1.block)).toMatchObject({ gateway: n1.tunnelAddr, dev: 'vxlan.calico' });
     expect(cluster.pingAcross()).toEqual([]);
+  });
+
+  it('restart: a new Fib adopts the routes while pods ping (nothing lost), then sweeps the route of a peer that stays gone', async () => {
+    cluster = new Cluster('frst').build({ subnets: ['a', 'a', 'a'] });
+    const [n0, n1, n2] = cluster.nodes;
+    await cluster.program('Never', 'Never');
+    // A steady ping from a pod on n0 to a pod on n1, across the restart.
+    const pinger = cluster.topo.spawn(n0.pods[0].ns, 'ping', ['-i', '0.05', '-c', '60', '-W', '1', n1.pods[0].ip]);
+    let out = '';
+    pinger.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise((r) => pinger.on('exit', r));
+    await waitFor('ping under way', () => /icmp_seq=5 /.test(out), 10_000, 50);
+
+    // The old process goes away without a word (its sockets close; the kernel keeps its routes).
+    n0.fib!.close();
+    const fib = await openFib(n0.ns);
+    n0.fib = fib;
+    expect(await fib.reconcile()).toEqual({ found: 3 });
+    // n1 comes back with the same route; n2 never does.
+    const intent = kernelRoute({ prefix: n1.block, nextHops: [n1.ip] }, cluster.context(n0, 'Never', 'Never'))!;
+    fib.setRoute(intent.dst, intent);
+    fib.setRoute(n0.block, { dst: n0.block, type: 'blackhole', nextHops: [], neighbours: [], fdb: [] });
+    await fib.settled();
+    expect(fib.status().operations).toEqual({ add: 0, replace: 0, delete: 0 });
+    expect(routeTo(n0.ns, n2.block)).toBeDefined();
+    expect(fib.sweepStale()).toBe(1);
+    await fib.settled();
+    expect(routeTo(n0.ns, n2.block)).toBeUndefined();
+    expect(routeTo(n0.ns, n1.block)).toMatchObject({ gateway: n1.ip });
+
+    await exited;
+    expect(out).toMatch(/60 packets transmitted, 60 received, 0% packet loss/);
   });
 });
