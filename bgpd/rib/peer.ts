@@ -59,7 +59,8 @@ export class RibPeer {
   // Adj-RIB-In
   inAttr = new Int32Array(0);
   inFlags = new Uint8Array(0);
-  inSince = new Float64Array(0);
+  /** Arrival, in tenths of a second from the RIB's epoch. */
+  inSince = new Uint32Array(0);
   received = 0;
   accepted = 0;
   preferred = 0;

@@ -15,10 +15,9 @@ export class PrefixTable {
   /** IPv6 words, four per IPv6 prefix; an IPv6 pid's v4 entry is its index here. */
   v6 = new Uint32Array(64);
   #v6count = 0;
-  // IPv4 hash, one slot per three words so a probe touches one cache line: address, length + 1
-  // (0 marks an empty slot), pid.
-  #h = new Int32Array(3 * 2048);
-  #hSlots = 2048;
+  // IPv4 hash: each slot holds pid + 1 (0: empty); the key is read back from v4/len, so the hash
+  // costs four octets a slot.
+  #h = new Int32Array(2048);
   #hUsed = 0;
   #v6 = new Map<string, number>();
   #growListeners: ((capacity: number) => void)[] = [];
@@ -37,55 +36,49 @@ export class PrefixTable {
     let h = addr ^ Math.imul(len + 1, 0x9e3779b1);
     h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
     h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-    return (h ^ (h >>> 16)) & (this.#hSlots - 1);
+    return (h ^ (h >>> 16)) & (this.#h.length - 1);
   }
 
   /** The pid of an IPv4 prefix, or -1. */
   findV4(addr: number, len: number): number {
     const h = this.#h;
-    const mask = this.#hSlots - 1;
-    const a = addr | 0;
+    const mask = h.length - 1;
     for (let s = this.#slot(addr, len); ; s = (s + 1) & mask) {
-      const l = h[3 * s + 1];
-      if (l === 0) return -1;
-      if (l === len + 1 && h[3 * s] === a) return h[3 * s + 2];
+      const e = h[s];
+      if (e === 0) return -1;
+      const pid = e - 1;
+      if (this.v4[pid] === addr && this.len[pid] === len && this.afi[pid] === AFI.IPv4) return pid;
     }
   }
 
   /** The pid of an IPv4 prefix, made when new. */
   internV4(addr: number, len: number): number {
     const h = this.#h;
-    const mask = this.#hSlots - 1;
-    const a = addr | 0;
+    const mask = h.length - 1;
     let s = this.#slot(addr, len);
     for (; ; s = (s + 1) & mask) {
-      const l = h[3 * s + 1];
-      if (l === 0) break;
-      if (l === len + 1 && h[3 * s] === a) return h[3 * s + 2];
+      const e = h[s];
+      if (e === 0) break;
+      const pid = e - 1;
+      if (this.v4[pid] === addr && this.len[pid] === len && this.afi[pid] === AFI.IPv4) return pid;
     }
     const pid = this.#newPid(AFI.IPv4, len);
     this.v4[pid] = addr;
-    h[3 * s] = a;
-    h[3 * s + 1] = len + 1;
-    h[3 * s + 2] = pid;
-    if (++this.#hUsed * 2 > this.#hSlots) this.#rehash();
+    h[s] = pid + 1;
+    if (++this.#hUsed * 2 > h.length) this.#rehash();
     return pid;
   }
 
   #rehash(): void {
     const old = this.#h;
-    const oldSlots = this.#hSlots;
-    this.#hSlots = oldSlots * 2;
-    const h = (this.#h = new Int32Array(3 * this.#hSlots));
-    const mask = this.#hSlots - 1;
-    for (let i = 0; i < oldSlots; i++) {
-      const l = old[3 * i + 1];
-      if (l === 0) continue;
-      let s = this.#slot(old[3 * i] >>> 0, l - 1);
-      while (h[3 * s + 1] !== 0) s = (s + 1) & mask;
-      h[3 * s] = old[3 * i];
-      h[3 * s + 1] = l;
-      h[3 * s + 2] = old[3 * i + 2];
+    const h = (this.#h = new Int32Array(old.length * 2));
+    const mask = h.length - 1;
+    for (let i = 0; i < old.length; i++) {
+      const e = old[i];
+      if (e === 0) continue;
+      let s = this.#slot(this.v4[e - 1], this.len[e - 1]);
+      while (h[s] !== 0) s = (s + 1) & mask;
+      h[s] = e;
     }
   }
 

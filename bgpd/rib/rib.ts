@@ -64,7 +64,6 @@ export class Rib {
   // Loc-RIB
   #best = new Int32Array(1024).fill(-1);
   #bestAttr = new Int32Array(1024);
-  #bestSince = new Float64Array(1024);
   #ecmp = new Map<number, number[]>();
   #routes = 0;
   #networks = 0;
@@ -82,6 +81,8 @@ export class Rib {
   #nextOut = 1;
   #route: PolicyRoute = { afi: AFI.IPv4, v4: 0, v6: null, v6Offset: 0, len: 0, attrs: {}, from: null, iface: null };
   #localAttr: Attr;
+  /** Arrival times are kept in tenths of a second from here (four octets a route). */
+  readonly #epoch = Date.now();
   #cands: RibPeer[] = [];
 
   constructor(o: RibOptions) {
@@ -91,7 +92,6 @@ export class Rib {
       this.#best = grow(this.#best, cap);
       this.#best.fill(-1, old);
       this.#bestAttr = grow(this.#bestAttr, cap);
-      this.#bestSince = grow(this.#bestSince, cap);
       this.#dirty = grow(this.#dirty, cap);
     });
     this.#local = this.#addPeer({ name: '', peerAddress: '', localAs: o.localAs, peerAs: o.localAs, family: 4, rrClient: false, nextHop: 'keep', numAllowedLocalAS: 0, filters: [], maxPrefixes: Infinity }, true);
@@ -177,7 +177,7 @@ export class Rib {
   /** This node's own routes (policy.originated()): added, kept or withdrawn to match. */
   setOriginated(prefixes: string[]): void {
     const want = new Set(prefixes);
-    const now = Date.now();
+    const now = this.#tick();
     for (const [text, pid] of this.#localPids) {
       if (want.has(text)) continue;
       this.#withdraw(this.#local, pid);
@@ -295,7 +295,7 @@ export class Rib {
         this.#withdrawList(p, u.nlri);
         if (a.mpReach) this.#withdrawList(p, a.mpReach.nlri);
       } else {
-        const now = Date.now();
+        const now = this.#tick();
         if (u.nlri.count > 0 && a.nextHop !== undefined) {
           const nh = [a.nextHop];
           const key = u.attrKey ? AttrTable.rawKey(u.attrKey, as4, undefined) : AttrTable.plainKey(a, nh);
@@ -407,6 +407,10 @@ export class Rib {
     return r;
   }
 
+  #tick(): number {
+    return Math.round((Date.now() - this.#epoch) / 100);
+  }
+
   // ---- decision ----
 
   #markDirty(pid: number): void {
@@ -438,11 +442,10 @@ export class Rib {
     this.#scheduled = false;
     const end = Math.min(this.#dTail, this.#dHead + (this.#o.batch ?? 16384));
     const changes: BestChange[] | null = this.#bestListeners.length ? [] : null;
-    const now = Date.now();
     while (this.#dHead < end) {
       const pid = this.#dq[this.#dHead++];
       this.#dirty[pid] = 0;
-      if (this.#decide(pid, now) && changes) changes.push(this.#change(pid));
+      if (this.#decide(pid) && changes) changes.push(this.#change(pid));
     }
     if (this.#dHead === this.#dTail) this.#dHead = this.#dTail = 0;
     for (const p of this.#active) if (p.pending > 0 && p.target && !p.waitingDrain) this.#flush(p);
@@ -451,7 +454,7 @@ export class Rib {
   }
 
   /** Run the decision for one prefix; true when its best path (or multipath set) changed. */
-  #decide(pid: number, now: number): boolean {
+  #decide(pid: number): boolean {
     let best: RibPeer | null = null;
     let n = 0;
     const act = this.#active;
@@ -485,7 +488,6 @@ export class Rib {
     }
     this.#best[pid] = slot;
     this.#bestAttr[pid] = attrId;
-    this.#bestSince[pid] = now;
     if (multi) this.#ecmp.set(pid, multi);
     else this.#ecmp.delete(pid);
     for (let i = 0; i < act.length; i++) {
@@ -692,7 +694,7 @@ export class Rib {
         attrs: a.attrs,
         nextHops: [...a.nextHops],
         best: p.slot === best,
-        since: p.inSince[pid],
+        since: this.#epoch + p.inSince[pid] * 100,
         stale: (p.inFlags[pid] & STALE) !== 0,
       });
     }
