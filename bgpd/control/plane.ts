@@ -36,15 +36,24 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     await endpoint?.close();
   };
   try {
-    servers.push(await ControlServer.start({ path: opts.socket, source: opts.source, trace: events, log: opts.log }));
+    // With a bird6.ctl beside it, bird.ctl is BIRD's (IPv4) view, as calico-node's two daemons were:
+    // calicoctl reads the IPv4 table from one and the IPv6 table from the other.
+    servers.push(await ControlServer.start({ path: opts.socket, source: opts.source, trace: events, ...(opts.socket6 ? { family: 'ipv4' as const } : {}), log: opts.log }));
     if (opts.socket6) servers.push(await ControlServer.start({ path: opts.socket6, source: opts.source, trace: events, family: 'ipv6', log: opts.log }));
-    if (opts.metricsAddress) {
-      const { host, port } = parseListenAddress(opts.metricsAddress);
-      endpoint = await metrics.serve(host, port);
-    }
   } catch (err) {
     await close();
     throw err;
+  }
+  // Metrics are optional: a bad or busy address is reported and the control sockets stay, since
+  // calico-node's probes and calicoctl depend on them.
+  if (opts.metricsAddress) {
+    try {
+      const { host, port } = parseListenAddress(opts.metricsAddress);
+      endpoint = await metrics.serve(host, port);
+    } catch (err) {
+      const log = opts.log;
+      (log?.error ?? log?.warn)?.call(log, { err: (err as Error).message, address: opts.metricsAddress }, 'metrics endpoint unavailable; control sockets served without it');
+    }
   }
   return { events, metrics, metricsEndpoint: endpoint, close };
 }

@@ -17,6 +17,7 @@ import type { TraceLog } from './trace.js';
 export interface ControlLog {
   debug(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;
+  error?(obj: object, msg: string): void;
 }
 
 export interface ControlServerOptions {

@@ -64,7 +64,7 @@ describe('protocolFromSession', () => {
 });
 
 describe('startControlPlane', () => {
-  it('serves bird.ctl with every peer, bird6.ctl with the IPv6 ones, and /metrics', async () => {
+  it('serves bird.ctl with the IPv4 peers and bird6.ctl with the IPv6 ones, as calico-node’s two BIRDs did, and /metrics', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'bgpd-plane-'));
     const now = Date.now();
     const src = new TestStatusSource(now);
@@ -76,7 +76,7 @@ describe('startControlPlane', () => {
       const v6 = await RawClient.connect(join(dir, 'bird6.ctl'));
       await v4.reply();
       await v6.reply();
-      expect((await v4.command('show protocols')).match(/Mesh_\S+/g)).toEqual(['Mesh_10_0_0_2', 'Mesh_fd00__2']);
+      expect((await v4.command('show protocols')).match(/Mesh_\S+/g)).toEqual(['Mesh_10_0_0_2']);
       expect((await v6.command('show protocols')).match(/Mesh_\S+/g)).toEqual(['Mesh_fd00__2']);
       expect(await v6.command('show route count')).toBe('0014 1 of 1 routes for 1 networks\n');
       expect(await v6.command('show route for 10.244.0.1')).toBe('8001 Network not in table\n');
@@ -85,6 +85,40 @@ describe('startControlPlane', () => {
       const text = await (await fetch(`http://127.0.0.1:${plane.metricsEndpoint!.port}/metrics`)).text();
       expect(text).toMatch(/^bgpd_sessions\{state="Established"\} 2$/m);
       expect(text).toMatch(/^bgpd_process_resident_memory_bytes \d+/m);
+    } finally {
+      await plane.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('without bird6.ctl, bird.ctl serves every peer of both families', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bgpd-plane-'));
+    const now = Date.now();
+    const src = new TestStatusSource(now);
+    src.protocolList = [bgpProtocol({ name: 'Mesh_10_0_0_2', address: '10.0.0.2', since: now }), bgpProtocol({ name: 'Mesh_fd00__2', address: 'fd00::2', since: now })];
+    const plane = await startControlPlane({ source: src, socket: join(dir, 'bird.ctl') });
+    try {
+      const c = await RawClient.connect(join(dir, 'bird.ctl'));
+      await c.reply();
+      expect((await c.command('show protocols')).match(/Mesh_\S+/g)).toEqual(['Mesh_10_0_0_2', 'Mesh_fd00__2']);
+      c.close();
+    } finally {
+      await plane.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a metrics address it cannot listen on is reported and the control socket still serves', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bgpd-plane-'));
+    const errors: string[] = [];
+    const log = { debug: () => {}, warn: () => {}, error: (o: object, m: string) => errors.push(`${m} ${JSON.stringify(o)}`) };
+    const plane = await startControlPlane({ source: new TestStatusSource(Date.now()), socket: join(dir, 'bird.ctl'), metricsAddress: 'not-an-address', log });
+    try {
+      expect(plane.metricsEndpoint).toBeNull();
+      expect(errors.join('\n')).toMatch(/metrics endpoint unavailable/);
+      const c = await RawClient.connect(join(dir, 'bird.ctl'));
+      expect(await c.reply()).toMatch(/^0001 /);
+      c.close();
     } finally {
       await plane.close();
       rmSync(dir, { recursive: true, force: true });
