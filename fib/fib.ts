@@ -29,16 +29,20 @@ import {
   NLM_F_REPLACE,
   RTM_DELLINK,
   RTM_NEWLINK,
+  RTM_NEWNEIGH,
   RTM_NEWROUTE,
   addressText,
   parseLink,
+  parseNeigh,
   parseRoute,
   writeDelRoute,
   writeLinkDump,
   writeNeigh,
+  writeNeighDump,
   writeNewRoute,
   writeRouteDump,
   type KernelLink,
+  type KernelNeigh,
   type KernelRoute,
   type RouteSpec,
 } from './wire.js';
@@ -119,6 +123,8 @@ interface NeighEntry {
   address: string;
   mac: string;
   refs: Set<string>;
+  /** Found in the kernel at reconcile (ours by NDA_PROTOCOL, or the fdb twin of such a neighbour). */
+  stale: boolean;
   /** ifindex it was written on (0: not in the kernel). */
   installedOn: number;
   installed: string;
@@ -238,6 +244,7 @@ export class Fib {
           else this.#markDirty(e);
         }
       }
+      await this.#adoptNeighbours();
     } finally {
       this.#paused = false;
       this.#schedulePump();
@@ -258,7 +265,15 @@ export class Fib {
       n++;
       this.#markDirty(e);
     }
-    if (n) this.#log?.info({ routes: n }, 'sweeping stale kernel routes');
+    let entries = 0;
+    for (const e of this.#neighs.values()) {
+      if (!e.stale) continue;
+      e.stale = false;
+      entries++;
+      this.#dirtyNeighs.add(e);
+    }
+    if (entries) this.#schedulePump();
+    if (n || entries) this.#log?.info({ routes: n, neighbours: entries }, 'sweeping stale kernel routes and neighbour entries');
     return n;
   }
 
@@ -266,6 +281,13 @@ export class Fib {
   staleCount(): number {
     let n = 0;
     for (const e of this.#routes.values()) if (e.stale) n++;
+    return n;
+  }
+
+  /** Neighbour and fdb entries adopted at reconcile and not re-asserted yet. */
+  staleNeighbourCount(): number {
+    let n = 0;
+    for (const e of this.#neighs.values()) if (e.stale) n++;
     return n;
   }
 
@@ -601,9 +623,10 @@ export class Fib {
     if (!key || !mac || !addr || !k.device) return null;
     let n = this.#neighs.get(key);
     if (!n) {
-      n = { key, kind: k.kind, device: k.device, address: addressText(addr.bytes), mac, refs: new Set(), installedOn: 0, installed: '', busy: false, failure: null, retryAt: 0 };
+      n = { key, kind: k.kind, device: k.device, address: addressText(addr.bytes), mac, refs: new Set(), stale: false, installedOn: 0, installed: '', busy: false, failure: null, retryAt: 0 };
       this.#neighs.set(key, n);
     }
+    n.stale = false;
     // neigh: one MAC per address; fdb: one destination per MAC. A change rewrites the entry.
     if (k.kind === 'neigh') n.mac = mac;
     else n.address = addressText(addr.bytes);
@@ -624,6 +647,7 @@ export class Fib {
 
   #applyNeigh(n: NeighEntry): void {
     const want = n.refs.size > 0;
+    if (!want && n.stale) return; // kept until sweepStale()
     const link = this.#links.get(n.device);
     const sig = `${n.address}|${n.mac}`;
     if (!want) {
@@ -648,7 +672,7 @@ export class Fib {
     const ifindex = link!.index;
     n.busy = true;
     this.#ch.request(
-      (w, seq) => writeNeigh(w, seq, want ? 'set' : 'delete', { family, ifindex, dst: addr.bytes, mac }),
+      (w, seq) => writeNeigh(w, seq, want ? 'set' : 'delete', { family, ifindex, dst: addr.bytes, mac, protocol: this.protocol }),
       (errno) => {
         n.busy = false;
         if (this.#closed) return;
@@ -665,6 +689,56 @@ export class Fib {
         this.#schedulePump();
       },
     );
+  }
+
+  /**
+   * Neighbour entries we wrote carry NDA_PROTOCOL = our protocol; fdb entries cannot carry one, so
+   * the fdb entry (NTF_SELF, permanent) with the MAC of such a neighbour on the same device is taken
+   * as its twin. Both are adopted as stale, like routes.
+   */
+  async #adoptNeighbours(): Promise<void> {
+    const seen: KernelNeigh[] = [];
+    for (const family of [AF_INET, AF_INET6, AF_BRIDGE]) {
+      await this.#ch.dump(
+        (w, seq) => writeNeighDump(w, seq, family),
+        (m) => {
+          if (m.type !== RTM_NEWNEIGH) return;
+          const n = parseNeigh(m.data);
+          if (n && n.permanent && n.dst && n.mac && n.mac.length === 6) seen.push(n);
+        },
+      );
+    }
+    const macText = (b: Uint8Array) => [...b].map((x) => x.toString(16).padStart(2, '0')).join(':');
+    const ours = new Set<string>();
+    const adopt = (kind: 'neigh' | 'fdb', n: KernelNeigh) => {
+      const device = this.#linkNames.get(n.ifindex);
+      if (!device) return;
+      const spec = { kind, device, address: addressText(n.dst), mac: macText(n.mac!) };
+      const key = neighKey(spec)!;
+      if (this.#neighs.has(key)) return;
+      this.#neighs.set(key, {
+        key,
+        kind,
+        device,
+        address: spec.address,
+        mac: spec.mac,
+        refs: new Set(),
+        stale: true,
+        installedOn: n.ifindex,
+        installed: `${spec.address}|${spec.mac}`,
+        busy: false,
+        failure: null,
+        retryAt: 0,
+      });
+    };
+    for (const n of seen) {
+      if (n.family === AF_BRIDGE || n.protocol !== this.protocol) continue;
+      adopt('neigh', n);
+      ours.add(`${n.ifindex}|${macText(n.mac!)}`);
+    }
+    for (const n of seen) {
+      if (n.family === AF_BRIDGE && n.self && ours.has(`${n.ifindex}|${macText(n.mac!)}`)) adopt('fdb', n);
+    }
   }
 
   // ---- links --------------------------------------------------------------------------------

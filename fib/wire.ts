@@ -13,6 +13,7 @@ export const RTM_DELROUTE = 25;
 export const RTM_GETROUTE = 26;
 export const RTM_NEWNEIGH = 28;
 export const RTM_DELNEIGH = 29;
+export const RTM_GETNEIGH = 30;
 
 export const NLM_F_REQUEST = 0x1;
 export const NLM_F_MULTI = 0x2;
@@ -41,6 +42,7 @@ const RTNH_F_ONLINK = 4;
 
 const NDA_DST = 1;
 const NDA_LLADDR = 2;
+const NDA_PROTOCOL = 12;
 const NUD_PERMANENT = 0x80;
 const NTF_SELF = 0x02;
 
@@ -237,6 +239,19 @@ export interface NeighSpec {
   /** NDA_DST: the neighbour's address, or the remote node for an fdb entry. */
   dst: Uint8Array;
   mac: Uint8Array;
+  /** NDA_PROTOCOL (neighbours only): marks the entry ours, so a restart can find it again. */
+  protocol?: number;
+}
+
+/** A neighbour or fdb entry as a dump shows it. */
+export interface KernelNeigh {
+  family: number;
+  ifindex: number;
+  permanent: boolean;
+  self: boolean;
+  dst: Uint8Array | null;
+  mac: Uint8Array | null;
+  protocol: number;
 }
 
 /** RTM_NEWNEIGH (CREATE|REPLACE) or RTM_DELNEIGH of a permanent entry. */
@@ -256,8 +271,35 @@ export function writeNeigh(w: MessageWriter, seq: number, op: 'set' | 'delete', 
   } else {
     w.attr(NDA_DST, n.dst);
     if (op === 'set') w.attr(NDA_LLADDR, n.mac);
+    if (op === 'set' && n.protocol) w.attr(NDA_PROTOCOL, [n.protocol]);
   }
   w.end();
+}
+
+export function writeNeighDump(w: MessageWriter, seq: number, family: number): void {
+  w.begin(RTM_GETNEIGH, NLM_F_REQUEST | NLM_F_DUMP, seq);
+  w.u8s(family, 0, 0, 0);
+  w.zero(8);
+  w.end();
+}
+
+export function parseNeigh(data: Buffer): KernelNeigh | null {
+  if (data.length < 12) return null;
+  const n: KernelNeigh = {
+    family: data[0],
+    ifindex: data.readInt32LE(4),
+    permanent: (data.readUInt16LE(8) & NUD_PERMANENT) !== 0,
+    self: (data[10] & NTF_SELF) !== 0,
+    dst: null,
+    mac: null,
+    protocol: 0,
+  };
+  for (const [type, v] of attrs(data, 12)) {
+    if (type === NDA_DST) n.dst = Uint8Array.from(v);
+    else if (type === NDA_LLADDR) n.mac = Uint8Array.from(v);
+    else if (type === NDA_PROTOCOL && v.length >= 1) n.protocol = v[0];
+  }
+  return n;
 }
 
 /** One message of a received datagram. */

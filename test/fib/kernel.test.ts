@@ -197,7 +197,7 @@ describe('Fib in a network namespace', () => {
     const neigh = () => nsExec(ns, 'ip', ['neigh', 'show', 'dev', 'vxlan.calico']);
     const fdb = () => nsExec(ns, 'bridge', ['fdb', 'show', 'dev', 'vxlan.calico']);
     expect(routeTo(ns, '10.40.2.0/26')).toMatchObject({ dev: 'vxlan.calico', gateway: '10.40.2.0' });
-    expect(neigh()).toMatch(/10\.40\.2\.0 lladdr 66:00:00:00:00:20 PERMANENT/);
+    expect(neigh()).toMatch(/10\.40\.2\.0 lladdr 66:00:00:00:00:20 PERMANENT proto bird/);
     expect(fdb()).toMatch(/66:00:00:00:00:20 dst 10\.0\.0\.2 self permanent/);
 
     nsExec(ns, 'ip', ['link', 'del', 'vxlan.calico']);
@@ -219,6 +219,39 @@ describe('Fib in a network namespace', () => {
     await fib.settled();
     await waitFor('entries removed', () => !/66:00:00:00:00:20/.test(neigh()) && !/66:00:00:00:00:20/.test(fdb()), 5000);
     expect(routeTo(ns, '10.40.2.0/26')).toBeUndefined();
+  });
+
+  it('reconcile adopts our neighbour entries (proto bird) and their fdb twins as stale; the sweep removes the unclaimed, never foreign ones', async () => {
+    addVxlan();
+    const neigh = (addr: string, mac: string, ...extra: string[]) => nsExec(ns, 'ip', ['neigh', 'replace', addr, 'lladdr', mac, 'dev', 'vxlan.calico', 'nud', 'permanent', ...extra]);
+    const fdb = (mac: string, dst: string) => nsExec(ns, 'bridge', ['fdb', 'replace', mac, 'dev', 'vxlan.calico', 'dst', dst, 'self', 'permanent']);
+    neigh('10.40.2.0', '66:00:00:00:00:20', 'protocol', 'bird'); // ours, comes back
+    fdb('66:00:00:00:00:20', '10.0.0.2');
+    neigh('10.40.3.0', '66:00:00:00:00:30', 'protocol', 'bird'); // ours, peer gone
+    fdb('66:00:00:00:00:30', '10.0.0.3');
+    neigh('10.40.4.0', '66:00:00:00:00:40'); // someone else's (e.g. Felix)
+    fdb('66:00:00:00:00:40', '10.0.0.4');
+    fib = await openFib(ns);
+    await fib.reconcile();
+    expect(fib.staleNeighbourCount()).toBe(4);
+    fib.setRoute('10.40.2.0/26', {
+      ...via('10.40.2.0/26', { gateway: '10.40.2.0', device: 'vxlan.calico', onlink: true }),
+      neighbours: [{ device: 'vxlan.calico', address: '10.40.2.0', mac: '66:00:00:00:00:20' }],
+      fdb: [{ device: 'vxlan.calico', mac: '66:00:00:00:00:20', dst: '10.0.0.2' }],
+    });
+    await fib.settled();
+    expect(fib.staleNeighbourCount()).toBe(2);
+    fib.sweepStale();
+    await fib.settled();
+    const neighs = nsExec(ns, 'ip', ['neigh', 'show', 'dev', 'vxlan.calico']);
+    const fdbs = nsExec(ns, 'bridge', ['fdb', 'show', 'dev', 'vxlan.calico']);
+    expect(neighs).toMatch(/10\.40\.2\.0 lladdr 66:00:00:00:00:20 PERMANENT/);
+    expect(neighs).not.toContain('10.40.3.0');
+    expect(neighs).toMatch(/10\.40\.4\.0 lladdr 66:00:00:00:00:40 PERMANENT/);
+    expect(fdbs).toContain('66:00:00:00:00:20 dst 10.0.0.2');
+    expect(fdbs).not.toContain('66:00:00:00:00:30');
+    expect(fdbs).toContain('66:00:00:00:00:40 dst 10.0.0.4');
+    expect(fib.errors()).toEqual([]);
   });
 
   it('keeps to its own table and protocol when told others', async () => {
