@@ -63,6 +63,8 @@ export interface FibOptions extends ChannelOptions {
   /** First retry delay after a kernel error; doubles per attempt up to `retryMaxMs`. */
   retryBaseMs?: number;
   retryMaxMs?: number;
+  /** Period of the kernel scan (`scan()`); 0 turns it off. Default 60 s. */
+  scanIntervalMs?: number;
 }
 
 /** Matches bgpd/control/status.ts FibStatus (plus `failing`, the errors outstanding now). */
@@ -188,7 +190,17 @@ export class Fib {
       }
     };
     ch.onError = (err) => this.#log?.warn({ err: err.message }, 'netlink socket error');
+    const every = opts.scanIntervalMs ?? 60_000;
+    if (every > 0) {
+      this.#scanTimer = setInterval(() => {
+        this.scan().catch((err: Error) => this.#log?.warn({ err: err.message }, 'kernel scan failed'));
+      }, every);
+      this.#scanTimer.unref();
+    }
   }
+
+  #scanTimer: NodeJS.Timeout | null = null;
+  #reconciled = false;
 
   /**
    * Open the rtnetlink sockets in the network namespace this thread is in, learn the links and start
@@ -213,44 +225,99 @@ export class Fib {
    * meanwhile wait for the dump, so no add races a route we are about to learn is ours.
    */
   async reconcile(): Promise<{ found: number }> {
-    this.#paused = true;
     let found = 0;
-    try {
-      await this.#whenChannelIdle();
-      for (const family of [4, 6] as const) {
-        const seen: KernelRoute[] = [];
-        await this.#ch.dump(
-          (w, seq) => writeRouteDump(w, seq, family),
-          (m) => {
-            if (m.type !== RTM_NEWROUTE) return;
-            const r = parseRoute(m.data);
-            if (r && r.protocol === this.protocol && r.table === this.table) seen.push(r);
-          },
-        );
-        for (const r of seen) {
-          const dst = formatPrefix({ family: r.family, bytes: r.dst, len: r.dstLen });
-          const e = this.#entry(dst);
-          if (!e) continue;
-          const wasIn = e.kernel !== null;
-          e.kernel = {
-            type: r.type,
-            hops: r.nextHops.map((h) => ({ gateway: addressText(h.gateway), device: this.#linkNames.get(h.ifindex) ?? null, ifindex: h.ifindex, onlink: h.onlink })),
-          };
-          if (!wasIn) this.#installed++;
-          e.maybeInKernel = false;
-          found++;
-          // Not asserted by the daemon yet (this run): keep it, as stale.
-          if (e.desired === null && !e.asserted) e.stale = true;
-          else this.#markDirty(e);
-        }
+    await this.#withPumpPaused(async () => {
+      for (const r of await this.#dumpOurRoutes()) {
+        const e = this.#adopt(r);
+        if (!e) continue;
+        found++;
+        // Not asserted by the daemon yet (this run): keep it, as stale.
+        if (e.desired === null && !e.asserted) e.stale = true;
+        else this.#markDirty(e);
       }
       await this.#adoptNeighbours();
+    });
+    this.#reconciled = true;
+    this.#log?.info({ found }, 'kernel routes of ours adopted as stale');
+    return { found };
+  }
+
+  /**
+   * Compare the kernel's routes of our protocol with what we hold and repair the difference, as
+   * BIRD's periodic kernel scan does (sysdep/unix/krt.c): a route of ours deleted or changed by
+   * someone else is written again; a route with our protocol that we do not want is deleted (stale
+   * ones still wait for the sweep). Runs every `scanIntervalMs` by itself.
+   */
+  async scan(): Promise<{ missing: number; differing: number; unwanted: number }> {
+    const counts = { missing: 0, differing: 0, unwanted: 0 };
+    // Before reconcile() every route of ours is a survivor of the last run, not something to repair.
+    if (!this.#reconciled || this.#closed) return counts;
+    await this.#withPumpPaused(async () => {
+      const seen = new Set<RouteEntry>();
+      for (const r of await this.#dumpOurRoutes()) {
+        const hadKernel = !!this.#routes.get(formatPrefix({ family: r.family, bytes: r.dst, len: r.dstLen }))?.kernel;
+        const e = this.#adopt(r);
+        if (!e) continue;
+        seen.add(e);
+        if (e.stale) continue;
+        if (!e.desired) {
+          counts.unwanted++;
+          this.#markDirty(e);
+        } else if (!sameState(e)) {
+          if (hadKernel) counts.differing++;
+          this.#markDirty(e);
+        }
+      }
+      for (const e of this.#routes.values()) {
+        if (!e.kernel || seen.has(e)) continue;
+        counts.missing++;
+        e.kernel = null;
+        this.#installed--;
+        this.#markDirty(e);
+      }
+    });
+    if (counts.missing || counts.differing || counts.unwanted) this.#log?.warn(counts, 'kernel scan found routes of ours changed by someone else; repairing');
+    return counts;
+  }
+
+  async #withPumpPaused(fn: () => Promise<void>): Promise<void> {
+    while (this.#paused) await new Promise((r) => setTimeout(r, 5));
+    this.#paused = true;
+    try {
+      await this.#whenChannelIdle();
+      await fn();
     } finally {
       this.#paused = false;
       this.#schedulePump();
     }
-    this.#log?.info({ found }, 'kernel routes of ours adopted as stale');
-    return { found };
+  }
+
+  async #dumpOurRoutes(): Promise<KernelRoute[]> {
+    const seen: KernelRoute[] = [];
+    for (const family of [4, 6] as const) {
+      await this.#ch.dump(
+        (w, seq) => writeRouteDump(w, seq, family),
+        (m) => {
+          if (m.type !== RTM_NEWROUTE) return;
+          const r = parseRoute(m.data);
+          if (r && r.protocol === this.protocol && r.table === this.table) seen.push(r);
+        },
+      );
+    }
+    return seen;
+  }
+
+  /** Record a dumped route as the kernel state of its entry. */
+  #adopt(r: KernelRoute): RouteEntry | null {
+    const e = this.#entry(formatPrefix({ family: r.family, bytes: r.dst, len: r.dstLen }));
+    if (!e) return null;
+    if (!e.kernel) this.#installed++;
+    e.kernel = {
+      type: r.type,
+      hops: r.nextHops.map((h) => ({ gateway: addressText(h.gateway), device: this.#linkNames.get(h.ifindex) ?? null, ifindex: h.ifindex, onlink: h.onlink })),
+    };
+    e.maybeInKernel = false;
+    return e;
   }
 
   /**
@@ -342,6 +409,7 @@ export class Fib {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#retryTimer) clearTimeout(this.#retryTimer);
+    if (this.#scanTimer) clearInterval(this.#scanTimer);
     this.#ch.close();
     for (const w of this.#idleWaiters.splice(0)) w();
   }

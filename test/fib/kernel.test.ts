@@ -254,6 +254,33 @@ describe('Fib in a network namespace', () => {
     expect(fib.errors()).toEqual([]);
   });
 
+  it('the kernel scan repairs routes of ours that someone deleted or changed, and deletes unwanted proto bird routes', async () => {
+    fib = await openFib(ns, { scanIntervalMs: 0 });
+    // Before reconcile a scan does nothing: what is in the kernel is a survivor, not damage.
+    nsExec(ns, 'ip', ['route', 'add', '10.10.9.0/26', 'via', '10.0.0.2', 'proto', 'bird']);
+    expect(await fib.scan()).toEqual({ missing: 0, differing: 0, unwanted: 0 });
+    await fib.reconcile();
+    fib.sweepStale();
+    fib.setRoute('10.10.1.0/26', via('10.10.1.0/26', '10.0.0.2'));
+    fib.setRoute('10.10.2.0/26', via('10.10.2.0/26', '10.0.0.2'));
+    fib.setRoute('fd10::/64', via('fd10::/64', 'fd00::2'));
+    await fib.settled();
+    expect(routeTo(ns, '10.10.9.0/26')).toBeUndefined();
+    nsExec(ns, 'ip', ['route', 'del', '10.10.1.0/26', 'proto', 'bird']);
+    nsExec(ns, 'ip', ['-6', 'route', 'del', 'fd10::/64', 'proto', 'bird']);
+    nsExec(ns, 'ip', ['route', 'replace', '10.10.2.0/26', 'via', '10.0.0.3', 'proto', 'bird']);
+    nsExec(ns, 'ip', ['route', 'add', '10.10.3.0/26', 'via', '10.0.0.2', 'proto', 'bird']);
+    nsExec(ns, 'ip', ['route', 'add', '10.10.4.0/26', 'via', '10.0.0.2', 'proto', 'static']);
+    expect(await fib.scan()).toEqual({ missing: 2, differing: 1, unwanted: 1 });
+    await fib.settled();
+    expect(routeTo(ns, '10.10.1.0/26')).toMatchObject({ gateway: '10.0.0.2', protocol: 'bird' });
+    expect(routeTo(ns, '10.10.2.0/26')).toMatchObject({ gateway: '10.0.0.2', protocol: 'bird' });
+    expect(routeTo(ns, 'fd10::/64')).toMatchObject({ gateway: 'fd00::2', protocol: 'bird' });
+    expect(routeTo(ns, '10.10.3.0/26')).toBeUndefined();
+    expect(routeTo(ns, '10.10.4.0/26')).toMatchObject({ protocol: 'static' });
+    expect(await fib.scan()).toEqual({ missing: 0, differing: 0, unwanted: 0 });
+  });
+
   it('keeps to its own table and protocol when told others', async () => {
     nsExec(ns, 'ip', ['route', 'add', '10.10.1.0/26', 'via', '10.0.0.2', 'proto', 'bird']);
     fib = await openFib(ns, { table: 1000, protocol: 77 });
