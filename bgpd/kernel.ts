@@ -5,10 +5,18 @@
 // our old routes as stale (fib reconcile) until sessions converge or the restart time runs out, then
 // the ones nobody re-asserted are swept (DESIGN.md §3: restart with kernel routes kept).
 import type { NodeModel } from '../config/model.js';
-import { blackholeRoute, defaultDevices, kernelRoute, type EncapContext, type Fib, type RouteIntent } from '../fib/index.js';
+import { blackholeRoute, defaultDevices, kernelRoute, poolFor, type EncapContext, type Fib, type RouteIntent } from '../fib/index.js';
 import { compilePolicy, policyRoute, type Policy } from './policy/index.js';
 import type { BestChange } from './rib/index.js';
 import type { FibStatus, TraceLog } from './control/index.js';
+
+export interface KernelOptions {
+  /**
+   * Leave routes inside VXLAN pools to Felix, as BIRD in calico-node does (its kernel filter rejects
+   * them); by default this daemon programs them itself (DESIGN.md §3).
+   */
+  leaveVxlanToFelix?: boolean;
+}
 
 export interface KernelLog {
   info(obj: object, msg?: string): void;
@@ -37,6 +45,8 @@ export function encapContext(model: NodeModel): EncapContext {
   };
 }
 
+const hostPrefix = (address: string): string => `${address}/${address.includes(':') ? 128 : 32}`;
+
 export class KernelSync {
   readonly #fib: Fib;
   readonly #log: KernelLog;
@@ -48,12 +58,18 @@ export class KernelSync {
   #installed = new Map<string, string | null>();
   #perSession = new Map<string, number>();
   #blackholes = new Set<string>();
+  /** BGPPeer reachableBy: a static route to the peer through its gateway (confd's protocol static). */
+  #statics = new Map<string, string>();
+  /** With leaveVxlanToFelix: a context holding only the VXLAN pools, to ask whether a prefix is in one. */
+  #felixPools: EncapContext | null = null;
   #swept = false;
+  readonly #opts: KernelOptions;
 
-  constructor(fib: Fib, log: KernelLog, trace: TraceLog | null = null) {
+  constructor(fib: Fib, log: KernelLog, trace: TraceLog | null = null, opts: KernelOptions = {}) {
     this.#fib = fib;
     this.#log = log;
     this.#trace = trace;
+    this.#opts = opts;
   }
 
   /** A new model: recompute the context and blackholes, and re-decide every route it may change. */
@@ -64,7 +80,18 @@ export class KernelSync {
     for (const b of this.#blackholes) if (!blackholes.has(b) && !this.#best.has(b)) this.#apply(b, null, null);
     this.#blackholes = blackholes;
     for (const b of blackholes) if (!this.#best.has(b)) this.#apply(b, blackholeRoute(b), null);
+    this.#felixPools = this.#opts.leaveVxlanToFelix ? { ...this.#ctx, pools: this.#ctx.pools.filter((p) => p.vxlanMode !== 'Never') } : null;
     for (const [prefix, best] of this.#best) this.#program(prefix, best);
+  }
+
+  /** Static routes to peers (BGPPeer reachableBy): peer address → gateway. Replaces the previous set. */
+  setStatics(statics: Map<string, string>): void {
+    for (const [peer] of this.#statics) if (!statics.has(peer)) this.#fib.setRoute(hostPrefix(peer), null);
+    for (const [peer, gateway] of statics) {
+      if (this.#statics.get(peer) === gateway) continue;
+      this.#fib.setRoute(hostPrefix(peer), { dst: hostPrefix(peer), type: 'unicast', nextHops: [{ gateway }], neighbours: [], fdb: [] });
+    }
+    this.#statics = new Map(statics);
   }
 
   /** Best routes changed in the RIB (batched). Our own routes are the blackholes above. */
@@ -86,7 +113,7 @@ export class KernelSync {
     if (!this.#ctx || !this.#policy) return;
     let allowed = true;
     try {
-      allowed = this.#policy.kernelFilter(policyRoute(prefix));
+      allowed = this.#policy.kernelFilter(policyRoute(prefix)) && !(this.#felixPools && poolFor(prefix, this.#felixPools));
     } catch {
       allowed = false;
     }

@@ -9,7 +9,8 @@
 import { hostname } from 'node:os';
 import { FileDatastore } from '../config/file.js';
 import { KubernetesDatastore } from '../config/kubernetes/index.js';
-import { buildNodeModel } from '../config/model.js';
+import { buildNodeModel, DEFAULT_RESTART_TIME, type NodeModel } from '../config/model.js';
+import { computeSessions } from '../peers/index.js';
 import type { Datastore, Snapshot } from '../config/datastore.js';
 import { Fib } from '../fib/index.js';
 import { EventLog, LogHub, startControlPlane, type ControlPlane } from './control/index.js';
@@ -34,6 +35,8 @@ export interface Args {
   logLevelSet: boolean;
   port?: number;
   noFib: boolean;
+  /** Leave routes inside VXLAN pools to Felix, as BIRD in calico-node does. */
+  leaveVxlanToFelix: boolean;
   processTitle: string | null;
   gracefulRestart: boolean;
 }
@@ -43,7 +46,7 @@ export class UsageError extends Error {
 }
 
 const USAGE =
-  'usage: bgpd (--config FILE [--config FILE…] | --datastore kubernetes [--kubeconfig FILE]) [--node NAME] [--socket PATH] [--socket6 PATH] [--metrics HOST:PORT] [--log-level LEVEL] [--port N] [--no-fib] [--no-process-title] [--no-graceful-restart]';
+  'usage: bgpd (--config FILE [--config FILE…] | --datastore kubernetes [--kubeconfig FILE]) [--node NAME] [--socket PATH] [--socket6 PATH] [--metrics HOST:PORT] [--log-level LEVEL] [--port N] [--no-fib] [--leave-vxlan-to-felix] [--no-process-title] [--no-graceful-restart]';
 
 export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): Args {
   const a: Args = {
@@ -56,6 +59,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
     logLevel: 'info',
     logLevelSet: false,
     noFib: false,
+    leaveVxlanToFelix: false,
     processTitle: 'bird',
     gracefulRestart: true,
   };
@@ -98,6 +102,9 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
       case '--no-fib':
         a.noFib = true;
         break;
+      case '--leave-vxlan-to-felix':
+        a.leaveVxlanToFelix = true;
+        break;
       case '--process-title':
         a.processTitle = value();
         break;
@@ -133,6 +140,14 @@ export function modelOptions(env: NodeJS.ProcessEnv): { routerId?: string; secre
   return { ...(env.CALICO_ROUTER_ID ? { routerId: env.CALICO_ROUTER_ID } : {}), secretNamespace: env.NAMESPACE || 'kube-system' };
 }
 
+/** BGPPeer reachableBy: peer address → gateway of the static route confd would have written. */
+export function reachableBy(model: NodeModel): Map<string, string> {
+  const out = new Map<string, string>();
+  if (!model.nodeFound || !model.routerId) return out;
+  for (const d of computeSessions(model).sessions) if (d.reachableBy) out.set(d.peerAddress, d.reachableBy);
+  return out;
+}
+
 export async function run(args: Args): Promise<{ stop(): Promise<void> }> {
   const logs = new LogHub({ level: args.logLevel, base: { node: args.node } });
   const log = logs.root;
@@ -149,7 +164,7 @@ export async function run(args: Args): Promise<{ stop(): Promise<void> }> {
     try {
       fib = await Fib.open({ log });
       await fib.reconcile();
-      kernel = new KernelSync(fib, log, events);
+      kernel = new KernelSync(fib, log, events, { leaveVxlanToFelix: args.leaveVxlanToFelix });
     } catch (e) {
       fib?.close();
       fib = null;
@@ -177,10 +192,12 @@ export async function run(args: Args): Promise<{ stop(): Promise<void> }> {
     if (!model.nodeFound) log.warn({}, `no Node named ${args.node}: no sessions`);
     if (!args.logLevelSet) logs.setLevel(model.logSeverity);
     routerId = model.routerId ?? routerId;
-    restartTime = Math.max(restartTime, model.meshMaxRestartTime ?? 120);
+    // Our kernel routes of the last run wait as long as the longest restart time any peer was given.
+    restartTime = Math.max(restartTime, model.meshMaxRestartTime ?? DEFAULT_RESTART_TIME, ...model.peers.map((p) => p.maxRestartTime ?? 0));
     status.setPhase('reconfiguring');
     try {
       kernel?.setModel(model);
+      kernel?.setStatics(reachableBy(model));
       await speaker.apply(model);
     } catch (e) {
       log.error({ err: (e as Error).message }, 'cannot apply configuration');

@@ -27,6 +27,8 @@ describe('bgpd arguments', () => {
     expect(a).toMatchObject({ datastore: 'kubernetes', kubeconfig: '/etc/kc', socket6: '/tmp/s6', metrics: '127.0.0.1:9091', config: [] });
     expect(parseArgs(['--config', 'c'], {})).toMatchObject({ datastore: 'file', socket6: null, metrics: null, logLevelSet: false });
     expect(parseArgs(['--config', 'c', '--log-level', 'warn'], {}).logLevelSet).toBe(true);
+    expect(parseArgs(['--config', 'c'], {}).leaveVxlanToFelix).toBe(false);
+    expect(parseArgs(['--config', 'c', '--leave-vxlan-to-felix'], {}).leaveVxlanToFelix).toBe(true);
   });
 
   it('refuses an unknown datastore and --config with the Kubernetes one', () => {
