@@ -32,6 +32,11 @@ export interface SpeakerOptions {
   backoff?: { initialMs: number; maxMs: number };
   /** Max-prefix guard: a peer sending more prefixes than this is torn down with Cease/1. */
   maxPrefixes?: number;
+  /**
+   * converged() turns true this long after the first apply even when some session is not up or
+   * has not sent End-of-RIB (BIRD's graceful restart wait, 240 s).
+   */
+  convergeWaitMs?: number;
 }
 
 /** Generous enough for a full Internet table, small enough to stop a runaway peer. */
@@ -51,6 +56,7 @@ export class Speaker {
   #rib: Rib | null = null;
   #ribKey = '';
   #bestListeners: ((changes: BestChange[]) => void)[] = [];
+  #startedAt = 0;
 
   constructor(opts: SpeakerOptions) {
     this.#opts = opts;
@@ -59,6 +65,7 @@ export class Speaker {
   /** Bring sessions and listeners in line with a model; unchanged sessions are left alone. */
   async apply(model: NodeModel): Promise<void> {
     const oldModel = this.#model;
+    if (this.#startedAt === 0) this.#startedAt = Date.now();
     this.#model = model;
     const plan = model.nodeFound && model.routerId ? computeSessions(model) : { sessions: [], problems: [] };
     for (const p of plan.problems) this.#opts.log.warn({ source: p.source }, p.message);
@@ -213,6 +220,8 @@ export class Speaker {
       this.#opts.log.info({ session: s.name, peerId: n.peerId, hold: n.holdTime }, 'session established');
       // The RIB sends the table, then End-of-RIB (RFC 4724 §4.1).
       this.#rib?.up(s.name, s, n.peerId);
+      // RFC 4724 §2: End-of-RIB comes from graceful-restart speakers; do not wait for it otherwise.
+      if (!n.peerGracefulRestart) this.#rib?.endOfRib(s.name);
     },
     update: (s, u) => {
       if (this.#peerOf(s)) this.#rib?.update(s.name, u, s.negotiated?.as4 ?? true);
@@ -281,14 +290,18 @@ export class Speaker {
     this.#rib?.onBestChange(fn);
   }
 
-  /** Every configured session Established with its End-of-RIB received, and the RIB idle. */
+  /**
+   * Every configured session Established with its End-of-RIB received (or the graceful-restart
+   * wait over), and the RIB idle.
+   */
   converged(): boolean {
     const rib = this.#rib;
-    if (!rib) return false;
+    if (!rib || !rib.idle) return false;
+    if (Date.now() - this.#startedAt >= (this.#opts.convergeWaitMs ?? 240_000)) return true;
     for (const p of this.#peers.values()) {
       if (p.session.state !== 'Established' || !rib.peer(p.desired.name)?.eorReceived) return false;
     }
-    return rib.idle;
+    return true;
   }
 
   /** The RIB itself, for tests and diagnostics. */

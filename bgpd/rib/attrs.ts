@@ -22,6 +22,8 @@ export interface Attr {
   readonly clusterListLen: number;
   refs: number;
   readonly key: string;
+  /** Keyed by rawKey's bare form (its own table). */
+  readonly bare: boolean;
 }
 
 const bigintSafe = (_k: string, v: unknown): unknown => (typeof v === 'bigint' ? `${v}n` : v);
@@ -29,11 +31,12 @@ const bigintSafe = (_k: string, v: unknown): unknown => (typeof v === 'bigint' ?
 
 export class AttrTable {
   #byKey = new Map<string, Attr>();
+  #bare = new Map<string, Attr>();
   #byId: (Attr | undefined)[] = [undefined]; // id 0 means "no route"
   #free: number[] = [];
 
   get size(): number {
-    return this.#byKey.size;
+    return this.#byKey.size + this.#bare.size;
   }
 
   /**
@@ -42,7 +45,16 @@ export class AttrTable {
    * AS path on a 2-octet session.
    */
   static rawKey(raw: Buffer, as4: boolean, mpNextHops: readonly string[] | undefined): string {
+    // The common case (IPv4 NLRI on a 4-octet session) is the bytes alone: a flat string, hashed
+    // without first joining pieces. It has a table of its own (see #bare), so it never meets the
+    // composed keys below.
+    if (as4 && !mpNextHops) return raw.toString('latin1');
     return `${as4 ? '4' : '2'}${mpNextHops ? mpNextHops.join(',') : ''}\u0000${raw.toString('latin1')}`;
+  }
+
+  /** Whether rawKey gave the bare form for these arguments. */
+  static isBare(as4: boolean, mpNextHops: readonly string[] | undefined): boolean {
+    return as4 && !mpNextHops;
   }
 
   static plainKey(attrs: PathAttributes, nextHops: readonly string[]): string {
@@ -55,15 +67,20 @@ export class AttrTable {
   }
 
   /** The interned entry for a key, with one more reference, or undefined when there is none yet. */
-  lookup(key: string): Attr | undefined {
-    return this.#byKey.get(key);
+  lookup(key: string, bare = false): Attr | undefined {
+    return (bare ? this.#bare : this.#byKey).get(key);
   }
 
   /** Intern `attrs` under `key` (see rawKey/plainKey); the caller takes references with ref(). */
-  intern(attrs: PathAttributes, nextHops: readonly string[], key = AttrTable.plainKey(attrs, nextHops)): Attr {
-    const have = this.#byKey.get(key);
+  intern(attrs: PathAttributes, nextHops: readonly string[], key = AttrTable.plainKey(attrs, nextHops), bare = false): Attr {
+    const table = bare ? this.#bare : this.#byKey;
+    const have = table.get(key);
     if (have) return have;
-    const { mpReach: _r, mpUnreach: _u, ...rest } = attrs;
+    let rest = attrs;
+    if (attrs.mpReach || attrs.mpUnreach) {
+      const { mpReach: _r, mpUnreach: _u, ...others } = attrs;
+      rest = others;
+    }
     // The decoder's objects belong to one UPDATE and are not reused, so the entry takes them over;
     // freezing the top level keeps holders from changing a set others share.
     const stored = Object.freeze(rest);
@@ -83,16 +100,17 @@ export class AttrTable {
       clusterListLen: stored.clusterList?.length ?? 0,
       refs: 0,
       key,
+      bare,
     };
     this.#byId[id] = a;
-    this.#byKey.set(key, a);
+    table.set(key, a);
     return a;
   }
 
   /** Drop one reference; the entry goes when none is left. */
   release(a: Attr): void {
     if (--a.refs > 0) return;
-    this.#byKey.delete(a.key);
+    (a.bare ? this.#bare : this.#byKey).delete(a.key);
     this.#byId[a.id] = undefined;
     this.#free.push(a.id);
   }

@@ -298,8 +298,9 @@ export class Rib {
         const now = this.#tick();
         if (u.nlri.count > 0 && a.nextHop !== undefined) {
           const nh = [a.nextHop];
+          const bare = u.attrKey !== undefined && AttrTable.isBare(as4, undefined);
           const key = u.attrKey ? AttrTable.rawKey(u.attrKey, as4, undefined) : AttrTable.plainKey(a, nh);
-          this.#announceList(p, u.nlri, this.attrs.lookup(key) ?? this.attrs.intern(a, nh, key), now);
+          this.#announceList(p, u.nlri, this.attrs.lookup(key, bare) ?? this.attrs.intern(a, nh, key, bare), now);
         }
         const mp = a.mpReach;
         if (mp && mp.nlri.count > 0 && (mp.afi === AFI.IPv4 || mp.afi === AFI.IPv6) && mp.safi === 1) {
