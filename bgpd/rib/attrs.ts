@@ -11,6 +11,9 @@ export interface Attr {
   readonly attrs: PathAttributes;
   /** BGP next hops: the IPv4 NEXT_HOP, or the MP_REACH next hops (global, then link-local). */
   readonly nextHops: readonly string[];
+  /** The first IPv4 / IPv6 next hop as a shared frozen one-element list ([] when none). */
+  readonly hop4: readonly string[];
+  readonly hop6: readonly string[];
   readonly localPref: number | undefined;
   readonly asPathLen: number;
   readonly origin: number;
@@ -91,6 +94,8 @@ export class AttrTable {
       id,
       attrs: stored,
       nextHops: Object.freeze([...nextHops]),
+      hop4: firstOf(nextHops, false),
+      hop6: firstOf(nextHops, true),
       localPref: stored.localPref,
       asPathLen: asPathLength(path as PathAttributes['asPath'] & object),
       origin: stored.origin ?? 2,
@@ -114,4 +119,10 @@ export class AttrTable {
     this.#byId[a.id] = undefined;
     this.#free.push(a.id);
   }
+}
+
+const NONE: readonly string[] = Object.freeze([]);
+function firstOf(hops: readonly string[], v6: boolean): readonly string[] {
+  const h = hops.find((x) => x.includes(':') === v6);
+  return h === undefined ? NONE : Object.freeze([h]);
 }

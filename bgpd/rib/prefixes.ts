@@ -3,8 +3,11 @@
 // prefixes are found through an open-addressing hash on (address, length) in typed arrays, so the
 // hot path of an ingest creates no string or object per prefix; IPv6 goes through a Map keyed by
 // text (tables here are small). Text forms are made only for views, logs and tests.
-import { ipv4ToString, ipv6ToString } from '../wire/addr.js';
+import { ipv6ToString } from '../wire/addr.js';
 import { AFI, type Afi } from '../wire/types.js';
+
+/** Decimal text of 0…255, made once. */
+const OCTET = Array.from({ length: 256 }, (_, i) => String(i));
 
 export class PrefixTable {
   /** Number of pids handed out (pids are 0 … size-1). */
@@ -113,7 +116,10 @@ export class PrefixTable {
   }
 
   text(pid: number): string {
-    if (this.afi[pid] === AFI.IPv4) return `${ipv4ToString(this.v4[pid])}/${this.len[pid]}`;
+    if (this.afi[pid] === AFI.IPv4) {
+      const a = this.v4[pid];
+      return `${OCTET[a >>> 24]}.${OCTET[(a >>> 16) & 255]}.${OCTET[(a >>> 8) & 255]}.${OCTET[a & 255]}/${OCTET[this.len[pid]]}`;
+    }
     return `${ipv6ToString(this.v6, 4 * this.v4[pid])}/${this.len[pid]}`;
   }
 }

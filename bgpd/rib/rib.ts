@@ -507,17 +507,27 @@ export class Rib {
     return { prefix: this.prefixes.text(pid), afi: this.prefixes.afi[pid] as 1 | 2, nextHops: p && !p.local ? this.nextHopsOf(pid) : [], session: p && !p.local ? p.cfg.name : null };
   }
 
-  /** BGP next hops of a prefix's best path and its multipath partners (one per path, deduplicated). */
+  /**
+   * BGP next hops of a prefix's best path and its multipath partners (one per path, deduplicated).
+   * Without multipath the list is the attribute set's own frozen one: read it, do not change it.
+   */
   nextHopsOf(pid: number): string[] {
-    const slots = this.#ecmp.get(pid) ?? (this.#best[pid] >= 0 ? [this.#best[pid]] : []);
-    const out: string[] = [];
     const v6 = this.prefixes.afi[pid] === AFI.IPv6;
-    for (const s of slots) {
+    const ecmp = this.#ecmp.get(pid);
+    if (!ecmp) {
+      const p = this.#best[pid] >= 0 ? this.#peers[this.#best[pid]] : null;
+      const id = p && !p.local ? p.attrAt(pid) : 0;
+      if (id === 0) return [];
+      const a = this.attrs.get(id);
+      return (v6 ? a.hop6 : a.hop4) as string[];
+    }
+    const out: string[] = [];
+    for (const s of ecmp) {
       const p = this.#peers[s];
       if (!p || p.local) continue;
       const id = p.attrAt(pid);
       if (id === 0) continue;
-      const nh = this.attrs.get(id).nextHops.find((h) => h.includes(':') === v6) ?? this.attrs.get(id).nextHops[0];
+      const nh = (v6 ? this.attrs.get(id).hop6 : this.attrs.get(id).hop4)[0];
       if (nh && !out.includes(nh)) out.push(nh);
     }
     return out;
