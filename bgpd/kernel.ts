@@ -5,7 +5,7 @@
 // our old routes as stale (fib reconcile) until sessions converge or the restart time runs out, then
 // the ones nobody re-asserted are swept (DESIGN.md §3: restart with kernel routes kept).
 import type { NodeModel } from '../config/model.js';
-import { blackholeRoute, defaultDevices, kernelRoute, poolFor, type EncapContext, type Fib, type RouteIntent } from '../fib/index.js';
+import { blackholeRoute, defaultDevices, kernelRoute, poolFor, type EncapContext, type Fib, type RouteIntent, type RouteResult } from '../fib/index.js';
 import { compilePolicy, policyRoute, type Policy } from './policy/index.js';
 import type { BestChange } from './rib/index.js';
 import type { FibStatus, TraceLog } from './control/index.js';
@@ -45,6 +45,11 @@ export function encapContext(model: NodeModel): EncapContext {
   };
 }
 
+function describe(intent: RouteIntent): string {
+  if (intent.type === 'blackhole') return 'blackhole';
+  return intent.nextHops.map((h) => `via ${h.gateway}${h.device ? ` dev ${h.device}` : ''}${h.onlink ? ' onlink' : ''}`).join(', ');
+}
+
 const hostPrefix = (address: string): string => `${address}/${address.includes(':') ? 128 : 32}`;
 
 export class KernelSync {
@@ -57,6 +62,8 @@ export class KernelSync {
   /** Prefixes we hold a kernel route for, and the session whose route it is (null: a blackhole). */
   #installed = new Map<string, string | null>();
   #perSession = new Map<string, number>();
+  /** What each route of ours was asked to be, as `ip route` would say it (for the trace). */
+  #wanted = new Map<string, string>();
   #blackholes = new Set<string>();
   /** BGPPeer reachableBy: a static route to the peer through its gateway (confd's protocol static). */
   #statics = new Map<string, string>();
@@ -123,22 +130,25 @@ export class KernelSync {
 
   #apply(prefix: string, intent: RouteIntent | null, session: string | null): void {
     this.#fib.setRoute(prefix, intent);
-    const had = this.#installed.has(prefix);
     const before = this.#installed.get(prefix) ?? null;
     if (before !== null) this.#perSession.set(before, (this.#perSession.get(before) ?? 1) - 1);
     if (intent) {
       this.#installed.set(prefix, session);
+      this.#wanted.set(prefix, describe(intent));
       if (session !== null) this.#perSession.set(session, (this.#perSession.get(session) ?? 0) + 1);
     } else {
       this.#installed.delete(prefix);
+      this.#wanted.delete(prefix);
     }
+  }
+
+  /** The kernel answered for a route (Fib's onRouteResult): the trace says what really happened. */
+  routeResult(prefix: string, r: RouteResult): void {
     if (!this.#trace) return;
-    if (intent) {
-      const via = intent.type === 'blackhole' ? 'blackhole' : intent.nextHops.map((h) => `via ${h.gateway}${h.device ? ` dev ${h.device}` : ''}${h.onlink ? ' onlink' : ''}`).join(', ');
-      this.#trace.record({ type: 'installed', prefix, at: Date.now(), detail: via });
-    } else if (had) {
-      this.#trace.record({ type: 'removed', prefix, at: Date.now() });
-    }
+    const at = Date.now();
+    if (!r.ok) this.#trace.record({ type: 'install-failed', prefix, at, error: `${r.code}: ${r.message}` });
+    else if (r.op === 'delete') this.#trace.record({ type: 'removed', prefix, at });
+    else this.#trace.record({ type: 'installed', prefix, at, detail: this.#wanted.get(prefix) ?? r.op });
   }
 
   /** Sessions converged (or the restart time ran out): drop the stale routes of the last run, once. */

@@ -162,7 +162,7 @@ export async function run(args: Args): Promise<{ stop(): Promise<void> }> {
   let fib: Fib | null = null;
   if (!args.noFib) {
     try {
-      fib = await Fib.open({ log });
+      fib = await Fib.open({ log, onRouteResult: (dst, r) => kernel?.routeResult(dst, r) });
       await fib.reconcile();
       kernel = new KernelSync(fib, log, events, { leaveVxlanToFelix: args.leaveVxlanToFelix });
     } catch (e) {

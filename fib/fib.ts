@@ -63,6 +63,11 @@ export interface FibOptions extends ChannelOptions {
   /** First retry delay after a kernel error; doubles per attempt up to `retryMaxMs`. */
   retryBaseMs?: number;
   retryMaxMs?: number;
+  /**
+   * Told when the kernel answered a route request: `ok` with what was done, or the failure (which is
+   * retried). For a daemon's trace of when a route really went in; called after the state is updated.
+   */
+  onRouteResult?: (dst: string, result: RouteResult) => void;
   /** Period of the kernel scan (`scan()`); 0 turns it off. Default 60 s. */
   scanIntervalMs?: number;
 }
@@ -76,6 +81,8 @@ export interface FibStatus {
   routes: number;
   failing: number;
 }
+
+export type RouteResult = { ok: true; op: 'add' | 'replace' | 'delete' } | { ok: false; op: FibError['op']; code: string; message: string };
 
 export interface FibError {
   /** The route's prefix, or "neigh <dev> <addr>" / "fdb <dev> <mac>". */
@@ -157,6 +164,7 @@ export class Fib {
   readonly table: number;
   #ch: Channel;
   #log: FibLog | undefined;
+  readonly #onRouteResult: FibOptions['onRouteResult'];
   #routes = new Map<string, RouteEntry>();
   #neighs = new Map<string, NeighEntry>();
   #dirty = new Set<RouteEntry>();
@@ -180,6 +188,7 @@ export class Fib {
     this.protocol = opts.protocol ?? 12;
     this.table = opts.table ?? 254;
     this.#log = opts.log;
+    this.#onRouteResult = opts.onRouteResult;
     this.#retryBase = opts.retryBaseMs ?? 500;
     this.#retryMax = opts.retryMaxMs ?? 30_000;
     ch.onDrain = () => this.#schedulePump();
@@ -568,6 +577,7 @@ export class Fib {
         return;
       }
       this.#clearFailure(e);
+      if (errno === 0) this.#onRouteResult?.(e.dst, { ok: true, op: kind });
       // Whatever changed while the request was out is applied now.
       if (!sameState(e)) this.#markDirty(e);
       else if (!e.desired && !e.kernel && !e.stale) this.#routes.delete(e.dst);
@@ -593,6 +603,7 @@ export class Fib {
     e.failure = { what, op, code, message: message ?? explanation[code] ?? code, attempts, since: e.failure?.since ?? Date.now() };
     this.#failing.add(e);
     if (attempts === 1) this.#logFailure(what, op, code, e.failure.message);
+    if ('dst' in e) this.#onRouteResult?.(e.dst, { ok: false, op, code, message: e.failure.message });
     const delay = Math.min(this.#retryMax, this.#retryBase * 2 ** Math.min(attempts - 1, 16));
     e.retryAt = Date.now() + delay * (0.8 + 0.4 * Math.random());
     this.#armRetry();

@@ -3,5 +3,5 @@
 export { kernelRoute, blackholeRoute, poolFor, normalizeMac, defaultDevices } from './encap.js';
 export type { BestRoute, EncapContext, EncapMode, FdbIntent, NeighbourIntent, NextHop, PoolInfo, RouteIntent, Vtep } from './encap.js';
 export { Fib } from './fib.js';
-export type { FibError, FibLog, FibOptions, FibStatus } from './fib.js';
+export type { FibError, FibLog, FibOptions, FibStatus, RouteResult } from './fib.js';
 export { normalizePrefix, normalizeAddress } from './ip.js';

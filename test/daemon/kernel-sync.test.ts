@@ -34,11 +34,13 @@ const resources: CalicoResource[] = [
 ];
 
 async function sync(opts: { leaveVxlanToFelix?: boolean } = {}): Promise<{ k: KernelSync; fib: Fib; events: EventLog }> {
-  const fib = await openFib(ns);
+  let k: KernelSync | null = null;
+  const fib = await openFib(ns, { onRouteResult: (dst, r) => k?.routeResult(dst, r), retryBaseMs: 60_000 });
   fibs.push(fib);
   await fib.reconcile();
   const events = new EventLog();
-  return { k: new KernelSync(fib, quietLog, events, opts), fib, events };
+  k = new KernelSync(fib, quietLog, events, opts);
+  return { k, fib, events };
 }
 
 const route = (dst: string) => ipRoutes(ns, 4, 'bird').find((r) => r.dst === dst);
@@ -87,6 +89,15 @@ describe('KernelSync on a real kernel', () => {
     expect(route('10.0.6.9')).toBeUndefined();
     expect(k.installedBy('Mesh_10_0_5_2')).toBe(1);
     expect(events.history('192.0.2.0/24').map((e) => e.type)).toEqual(['selected', 'installed', 'removed']);
+
+    // A next hop the kernel cannot reach: the trace says the install failed and why, not that it went in.
+    k.bestChanged([{ prefix: '198.51.100.0/24', afi: 1, nextHops: ['10.9.9.9'], session: 'Mesh_10_0_5_2' }]);
+    await fib.settled();
+    expect(route('198.51.100.0/24')).toBeUndefined();
+    const failed = events.history('198.51.100.0/24');
+    expect(failed.map((e) => e.type)).toEqual(['selected', 'install-failed']);
+    expect(failed[1]).toMatchObject({ error: expect.stringMatching(/^ENETUNREACH/) });
+    k.bestChanged([{ prefix: '198.51.100.0/24', afi: 1, nextHops: [], session: 'Mesh_10_0_5_2' }]);
 
     // The block goes away from the model: its blackhole goes too.
     k.setModel(model('me', resources.filter((r) => r.metadata.name !== 'me-10-245-0-0-26')));
