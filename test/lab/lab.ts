@@ -230,13 +230,13 @@ export async function runLab(opts: LabOptions): Promise<LabResult> {
     const status = (n: NodePlan) => nodeStatus(bgpctl, lab.file(`${n.name}.ctl`), lab.file(`${n.name}.log`));
     const torProtocols = () => parseBirdProtocols(birdc('show', 'protocols'));
     result.sessionsUp = await until(Date.now() + (opts.sessionTimeoutMs ?? 30_000), () => {
+      // The ToR first (birdc is quick); each node's bgpctl only once the ToR sees every session up.
       const p = torProtocols();
-      const torOk = plan.nodes.every((n) => p.find((x) => x.name === protocolOf(n))?.info.startsWith('Established'));
-      const nodesOk = plan.nodes.every((n) => {
+      if (!plan.nodes.every((n) => p.find((x) => x.name === protocolOf(n))?.info.startsWith('Established'))) return false;
+      return plan.nodes.every((n) => {
         const s = status(n).sessions;
         return s.length > 0 && s.every((x) => x.state === 'Established');
       });
-      return torOk && nodesOk;
     });
     step(result.sessionsUp ? `BGP sessions: all Established (${secs()})` : `BGP sessions: not all Established after ${secs()}`);
 
