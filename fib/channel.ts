@@ -14,6 +14,9 @@ type Raw = InstanceType<typeof RawNetlinkSocket>;
 
 const NETLINK_ROUTE = 0;
 const RTNLGRP_LINK = 1;
+/** Multicast groups of route notifications (linux/rtnetlink.h enum rtnetlink_groups). */
+export const RTNLGRP_IPV4_ROUTE = 7;
+export const RTNLGRP_IPV6_ROUTE = 11;
 /** errno values the channel reports itself. */
 export const ETIMEDOUT = 110;
 export const ENOBUFS = 105;
@@ -60,6 +63,8 @@ export class Channel {
   onNotification: (m: RawMessage) => void = () => {};
   /** A socket-level error (reported, never thrown). */
   onError: (err: Error) => void = () => {};
+  /** An error on the monitor socket (ENOBUFS: notifications were lost); by default `onError`. */
+  onMonitorError: (err: Error & { errno?: number }) => void = (err) => this.onError(err);
 
   constructor(opts: ChannelOptions = {}) {
     this.window = opts.window ?? 8192;
@@ -73,15 +78,16 @@ export class Channel {
     this.#sock.unref();
   }
 
-  /** Start listening to link changes (call once). */
-  watchLinks(): void {
+  /** Start listening to link changes, and to `extraGroups` too (call once). */
+  watchLinks(extraGroups: readonly number[] = [], recvBufferSize = 1 << 20): void {
     if (this.#monitor) return;
-    this.#monitor = new RawNetlinkSocket(NETLINK_ROUTE, { recvBufferSize: 1 << 20, sendBufferSize: 64 << 10 });
+    this.#monitor = new RawNetlinkSocket(NETLINK_ROUTE, { recvBufferSize, sendBufferSize: 64 << 10 });
     this.#monitor.addMembership(RTNLGRP_LINK);
+    for (const g of extraGroups) this.#monitor.addMembership(g);
     this.#monitor.on('message', (buf: Buffer) => {
       for (const m of splitMessages(buf)) this.onNotification(m);
     });
-    this.#monitor.on('error', (err: Error) => this.onError(err));
+    this.#monitor.on('error', (err: Error) => this.onMonitorError(err));
     this.#monitor.unref();
   }
 

@@ -5,3 +5,5 @@ export type { BestRoute, EncapContext, EncapMode, FdbIntent, NeighbourIntent, Ne
 export { Fib } from './fib.js';
 export type { FibError, FibLog, FibOptions, FibStatus, RouteResult } from './fib.js';
 export { normalizePrefix, normalizeAddress } from './ip.js';
+export { KernelRouteWatcher, decodeRoute, globToRegExp } from './learn.js';
+export type { AlienBatch, AlienRoute, AlienRouteType, KernelRouteWatcherOptions, WatcherLog, WatcherStatus } from './learn.js';

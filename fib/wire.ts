@@ -377,6 +377,28 @@ export function parseRoute(data: Buffer): KernelRoute | null {
   return route;
 }
 
+const RTA_IIF = 3;
+const RTM_F_CLONED = 0x200;
+
+/** The rtmsg header fields and attributes `parseRoute` leaves out, for readers of others' routes. */
+export interface RouteHeader {
+  /** rtm_type as the kernel numbers it (RTN_UNICAST 1 … RTN_PROHIBIT 8 …). */
+  rtType: number;
+  scope: number;
+  tos: number;
+  /** RTM_F_CLONED: a cache entry, not a route. */
+  cloned: boolean;
+  /** RTA_IIF present: a policy/input route. */
+  hasIif: boolean;
+}
+
+export function parseRouteHeader(data: Buffer): RouteHeader | null {
+  if (data.length < 12) return null;
+  let hasIif = false;
+  for (const [type] of attrs(data, 12)) if (type === RTA_IIF) hasIif = true;
+  return { rtType: data[7], scope: data[6], tos: data[3], cloned: (data.readUInt32LE(8) & RTM_F_CLONED) !== 0, hasIif };
+}
+
 export interface KernelLink {
   index: number;
   name: string;
