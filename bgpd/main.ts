@@ -8,7 +8,6 @@
 //   bgpd plan --config FILE --node NAME   (dry run: sessions, advertised prefixes, blackholes)
 import { hostname } from 'node:os';
 import { FileDatastore } from '../config/file.js';
-import { KubernetesDatastore } from '../config/kubernetes/index.js';
 import { buildNodeModel, DEFAULT_RESTART_TIME, type NodeModel } from '../config/model.js';
 import { computeSessions } from '../peers/index.js';
 import type { Datastore, Snapshot } from '../config/datastore.js';
@@ -171,7 +170,11 @@ export async function run(args: Args): Promise<{ stop(): Promise<void> }> {
       log.error({ err: (e as Error).message }, 'cannot open the kernel routing table: routes are not programmed');
     }
   }
-  speaker.onBestChange((changes) => kernel?.bestChanged(changes));
+  // Best-route changes are built only for a listener: with --no-fib (route reflectors, benchmarks) none is registered.
+  if (kernel) {
+    const k = kernel;
+    speaker.onBestChange((changes) => k.bestChanged(changes));
+  }
   const status = new SpeakerStatusSource({
     speaker,
     routerId: () => routerId,
@@ -181,9 +184,10 @@ export async function run(args: Args): Promise<{ stop(): Promise<void> }> {
     // RFC 4724: while we restart, recovery lasts until every session sent End-of-RIB or the restart time.
     restartWait: () => (args.gracefulRestart && restartTime > 0 ? { total: restartTime, startedAt } : null),
   });
+  // The Kubernetes client is large (tens of MB resident): load it only for the Kubernetes datastore.
   const store: Datastore =
     args.datastore === 'kubernetes'
-      ? new KubernetesDatastore({ ...(args.kubeconfig ? { kubeconfig: args.kubeconfig } : {}), namespace: modelOptions(process.env).secretNamespace })
+      ? new (await import('../config/kubernetes/index.js')).KubernetesDatastore({ ...(args.kubeconfig ? { kubeconfig: args.kubeconfig } : {}), namespace: modelOptions(process.env).secretNamespace })
       : new FileDatastore(args.config, { watch: true, sighup: true });
   const apply = async (snap: Snapshot): Promise<void> => {
     // The model's problems already include the snapshot's own.
