@@ -11,7 +11,7 @@ import { FileDatastore } from '../config/file.js';
 import { buildNodeModel, DEFAULT_RESTART_TIME, type NodeModel } from '../config/model.js';
 import { computeSessions } from '../peers/index.js';
 import type { Datastore, Snapshot } from '../config/datastore.js';
-import { Fib } from '../fib/index.js';
+import { Fib, KernelRouteWatcher } from '../fib/index.js';
 import { EventLog, LogHub, startControlPlane, type ControlPlane } from './control/index.js';
 import { KernelSync } from './kernel.js';
 import { Speaker } from './speaker.js';
@@ -170,6 +170,20 @@ export async function run(args: Args): Promise<{ stop(): Promise<void> }> {
       log.error({ err: (e as Error).message }, 'cannot open the kernel routing table: routes are not programmed');
     }
   }
+  // BIRD's `protocol kernel { learn; }`: other programs' routes (Felix's pod routes) reach the RIB as
+  // this node's own, so a borrowed /32 is advertised. Read only where we program the kernel.
+  let watcher: KernelRouteWatcher | null = null;
+  if (kernel) {
+    try {
+      watcher = await KernelRouteWatcher.open({
+        log,
+        scanIntervalMs: 60_000,
+        onBatch: (b) => speaker.setKernelRoutes(b.added.map((r) => ({ prefix: r.dst, iface: r.iface, gateway: r.gateway })), b.removed),
+      });
+    } catch (e) {
+      log.error({ err: (e as Error).message }, 'cannot follow the kernel routing table: other programs\' routes (borrowed IPs) are not advertised');
+    }
+  }
   // Best-route changes are built only for a listener: with --no-fib (route reflectors, benchmarks) none is registered.
   if (kernel) {
     const k = kernel;
@@ -241,6 +255,7 @@ export async function run(args: Args): Promise<{ stop(): Promise<void> }> {
       await speaker.stop({ graceful: true });
       await plane?.close();
       // Kernel routes stay: peers keep forwarding to us while we restart (RFC 4724).
+      watcher?.close();
       fib?.close();
     },
   };

@@ -56,6 +56,8 @@ export class Speaker {
   #rib: Rib | null = null;
   #ribKey = '';
   #bestListeners: ((changes: BestChange[]) => void)[] = [];
+  /** Other programs' kernel routes by prefix, carried over to a new RIB. */
+  #kernelRoutes = new Map<string, { iface: string | null; gateway: string | null }>();
   #startedAt = 0;
 
   constructor(opts: SpeakerOptions) {
@@ -120,6 +122,7 @@ export class Speaker {
       },
     });
     for (const fn of this.#bestListeners) rib.onBestChange(fn);
+    rib.setKernelRoutes([...this.#kernelRoutes].map(([prefix, r]) => ({ prefix, iface: r.iface })), []);
     this.#rib = rib;
     this.#ribKey = key;
     return rib;
@@ -285,6 +288,27 @@ export class Speaker {
   }
 
   /** Best-path changes, batched after each decision batch. */
+  /**
+   * Routes other programs keep in the kernel (Felix's pod routes, static routes): this node's own,
+   * like its blocks, and exported as Calico's policy says (a borrowed /32 is; pod routes inside our
+   * blocks are not). `added` replaces what a prefix had.
+   */
+  setKernelRoutes(added: { prefix: string; iface: string | null; gateway?: string | null }[], removed: string[]): void {
+    for (const p of removed) this.#kernelRoutes.delete(p);
+    for (const r of added) this.#kernelRoutes.set(r.prefix, { iface: r.iface, gateway: r.gateway ?? null });
+    this.#rib?.setKernelRoutes(added, removed);
+  }
+
+  /** Counts of this node's own routes: originated (static1's blackholes) and learned from the kernel. */
+  localCounts(): { originated: number; kernel: number } {
+    return this.#rib?.localCounts() ?? { originated: 0, kernel: this.#kernelRoutes.size };
+  }
+
+  /** A kernel route of another program this node holds for exactly this prefix. */
+  kernelRoute(prefix: string): { iface: string | null; gateway: string | null } | undefined {
+    return this.#kernelRoutes.get(prefix);
+  }
+
   onBestChange(fn: (changes: BestChange[]) => void): void {
     this.#bestListeners.push(fn);
     this.#rib?.onBestChange(fn);

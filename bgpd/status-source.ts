@@ -31,6 +31,9 @@ export interface SpeakerView {
   routeCount(): { routes: number; networks: number };
   peerCounts(session: string): { received: number; imported: number; filtered: number; exported: number; preferred: number } | null;
   converged(): boolean;
+  localCounts(): { originated: number; kernel: number };
+  /** Another program's kernel route for exactly this prefix (learned as BIRD's kernel protocol does). */
+  kernelRoute?(prefix: string): { iface: string | null; gateway: string | null } | undefined;
 }
 
 export interface StatusSourceOptions {
@@ -74,8 +77,27 @@ export function bgpAttributesOf(a: PathAttributes, nextHops: string[]): BgpAttri
   };
 }
 
-/** One RIB path as BIRD prints it: BGP routes via their next hops, our own blocks as static blackholes. */
-export function routeStatusOf(r: RibRouteView): RouteStatus {
+/**
+ * One RIB path as BIRD prints it: BGP routes via their next hops, our own blocks as static blackholes,
+ * other programs' kernel routes as kernel1's (calico-node's BIRD learns them with preference 10).
+ */
+export function routeStatusOf(r: RibRouteView, kernel?: { iface: string | null; gateway: string | null }): RouteStatus {
+  if (r.session === null && kernel) {
+    return {
+      prefix: r.prefix,
+      kind: kernel.gateway ? 'router' : 'device',
+      nextHops: kernel.gateway ? [{ gateway: kernel.gateway, iface: kernel.iface, weight: 1 }] : [],
+      iface: kernel.iface,
+      protocol: 'kernel1',
+      source: 'inherit',
+      from: null,
+      since: r.since,
+      preference: 10,
+      igpMetric: null,
+      best: r.best,
+      bgp: null,
+    };
+  }
   if (r.session === null) {
     return {
       prefix: r.prefix,
@@ -153,9 +175,9 @@ export class SpeakerStatusSource implements StatusSource {
 
   protocols(): readonly ProtocolStatus[] {
     const sp = this.#o.speaker;
-    let blackholes = 0;
-    for (const r of sp.routes()) if (r.session === null) blackholes++;
-    const out: ProtocolStatus[] = calicoLocalProtocols(this.#o.startedAt, { static: blackholes });
+    // Counters, not a table walk: calico-node's probes ask for the protocols every few seconds.
+    const local = sp.localCounts();
+    const out: ProtocolStatus[] = calicoLocalProtocols(this.#o.startedAt, { static: local.originated, kernel: local.kernel });
     for (const s of sp.status()) {
       const config = sp.session(s.name)?.config;
       if (!config) continue;
@@ -175,20 +197,24 @@ export class SpeakerStatusSource implements StatusSource {
   *routes(query: RouteQuery): Iterable<RouteStatus> {
     const sp = this.#o.speaker;
     if (query.kind === 'exact') {
-      for (const r of sp.routesOf(query.prefix)) yield routeStatusOf(r);
+      for (const r of sp.routesOf(query.prefix)) yield this.#status(r);
       return;
     }
     if (query.kind === 'for') {
       for (const prefix of coveringPrefixes(query.address)) {
         const found = sp.routesOf(prefix);
         if (found.length) {
-          for (const r of found) yield routeStatusOf(r);
+          for (const r of found) yield this.#status(r);
           return;
         }
       }
       return;
     }
-    for (const r of sp.routes()) yield routeStatusOf(r);
+    for (const r of sp.routes()) yield this.#status(r);
+  }
+
+  #status(r: RibRouteView): RouteStatus {
+    return routeStatusOf(r, r.session === null ? this.#o.speaker.kernelRoute?.(r.prefix) : undefined);
   }
 
   routeCount(): { routes: number; networks: number } {

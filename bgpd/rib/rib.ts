@@ -60,6 +60,13 @@ export class Rib {
   #active: RibPeer[] = [];
   readonly #local: RibPeer;
   #localPids = new Map<string, number>();
+  /**
+   * Routes other programs put in the kernel (BIRD's `protocol kernel { learn; }`): Felix's pod
+   * routes and the like, by prefix, with their interface — policy exports a borrowed /32 from them
+   * and keeps routes via Felix's tunnel devices from iBGP peers.
+   */
+  #kernelPids = new Map<string, number>();
+  #kernelIface = new Map<number, string | null>();
 
   // Loc-RIB
   #best = new Int32Array(1024).fill(-1);
@@ -180,18 +187,51 @@ export class Rib {
     const now = this.#tick();
     for (const [text, pid] of this.#localPids) {
       if (want.has(text)) continue;
-      this.#withdraw(this.#local, pid);
+      if (!this.#kernelPids.has(text)) this.#withdraw(this.#local, pid);
       this.#localPids.delete(text);
     }
     for (const text of want) {
       if (this.#localPids.has(text)) continue;
-      const pp = parsePrefix(text);
-      if (!pp) continue;
-      const pid = pp.afi === AFI.IPv4 ? this.prefixes.internV4(pp.addr[0], pp.len) : this.prefixes.internV6(pp.addr, 0, pp.len);
+      const pid = this.#pidOf(text);
+      if (pid < 0) continue;
       this.#localPids.set(text, pid);
       this.#set(this.#local, pid, this.#localAttr, now);
     }
     this.#schedule();
+  }
+
+  /** Kernel routes of other programs appeared or changed (`added`) or went (`removed`), by prefix. */
+  setKernelRoutes(added: { prefix: string; iface: string | null }[], removed: string[]): void {
+    const now = this.#tick();
+    for (const text of removed) {
+      const pid = this.#kernelPids.get(text);
+      if (pid === undefined) continue;
+      this.#kernelPids.delete(text);
+      this.#kernelIface.delete(pid);
+      if (!this.#localPids.has(text)) this.#withdraw(this.#local, pid);
+      else this.#markDirty(pid);
+    }
+    for (const r of added) {
+      const pid = this.#pidOf(r.prefix);
+      if (pid < 0) continue;
+      this.#kernelPids.set(r.prefix, pid);
+      this.#kernelIface.set(pid, r.iface);
+      if (!this.#localPids.has(r.prefix)) this.#set(this.#local, pid, this.#localAttr, now);
+      // A changed interface can change what export policy says.
+      this.#markDirty(pid);
+    }
+    this.#schedule();
+  }
+
+  /** How many of this node's own routes are originated (blocks, services) and learned from the kernel. */
+  localCounts(): { originated: number; kernel: number } {
+    return { originated: this.#localPids.size, kernel: this.#kernelPids.size };
+  }
+
+  #pidOf(text: string): number {
+    const pp = parsePrefix(text);
+    if (!pp) return -1;
+    return pp.afi === AFI.IPv4 ? this.prefixes.internV4(pp.addr[0], pp.len) : this.prefixes.internV6(pp.addr, 0, pp.len);
   }
 
   // ---- session events ----
@@ -405,6 +445,7 @@ export class Rib {
     }
     r.attrs = attr.attrs;
     r.from = from.origin;
+    r.iface = from.local ? (this.#kernelIface.get(pid) ?? null) : null;
     return r;
   }
 
