@@ -152,7 +152,7 @@ export async function run(args: Args): Promise<{ stop(): Promise<void> }> {
   const log = logs.root;
   if (args.processTitle) process.title = args.processTitle;
   const startedAt = Date.now();
-  const speaker = new Speaker({ log, restarting: args.gracefulRestart, ...(args.port !== undefined ? { port: args.port } : {}) });
+  const speaker = new Speaker({ log, peerLog: (name, neighbor) => logs.peer(name, neighbor), restarting: args.gracefulRestart, ...(args.port !== undefined ? { port: args.port } : {}) });
   let routerId = '0.0.0.0';
   let restartTime = 0;
   const events = new EventLog();

@@ -30,6 +30,8 @@ export interface SpeakerOptions {
   holdTime?: number;
   connectRetryTime?: number;
   backoff?: { initialMs: number; maxMs: number };
+  /** A logger per peer (a pino child carrying the peer's name and neighbour); the shared log if absent. */
+  peerLog?: (session: string, neighbor: string) => Log;
   /** Max-prefix guard: a peer sending more prefixes than this is torn down with Cease/1. */
   maxPrefixes?: number;
   /**
@@ -95,7 +97,7 @@ export class Speaker {
       const peer: Peer = { desired: d, key: JSON.stringify(d), session: new Session(this.#sessionConfig(model, d), this.#listener) };
       this.#peers.set(d.name, peer);
       peer.session.start();
-      this.#opts.log.info({ session: d.name, peer: d.peerAddress, passive: d.passive }, 'session configured');
+      this.#logFor(d.name).info({ session: d.name, peer: d.peerAddress, passive: d.passive }, 'session configured');
     }
   }
 
@@ -111,7 +113,7 @@ export class Speaker {
       onMaxPrefix: (name, limit) => {
         const s = this.#peers.get(name)?.session;
         if (!s || s.state !== 'Established') return;
-        this.#opts.log.warn({ session: name, limit }, 'maximum number of prefixes reached');
+        this.#logFor(name).warn({ session: name, limit }, 'maximum number of prefixes reached');
         // RFC 4486 §4: Cease / Maximum Number of Prefixes Reached, with AFI, SAFI and the limit.
         const afi = this.#peers.get(name)!.desired.family === 4 ? 1 : 2;
         const data = Buffer.alloc(7);
@@ -194,7 +196,7 @@ export class Speaker {
       try {
         l.setKey(d.peerAddress, key);
       } catch (e) {
-        this.#opts.log.error({ session: d.name, err: (e as Error).message }, 'cannot set TCP MD5 key');
+        this.#logFor(d.name).error({ session: d.name, err: (e as Error).message }, 'cannot set TCP MD5 key');
       }
     }
   }
@@ -220,7 +222,7 @@ export class Speaker {
   readonly #listener: SessionListener = {
     established: (s, n) => {
       if (!this.#peerOf(s)) return;
-      this.#opts.log.info({ session: s.name, peerId: n.peerId, hold: n.holdTime }, 'session established');
+      this.#logFor(s.name).info({ session: s.name, peerId: n.peerId, hold: n.holdTime }, 'session established');
       // The RIB sends the table, then End-of-RIB (RFC 4724 §4.1).
       this.#rib?.up(s.name, s, n.peerId);
       // RFC 4724 §2: End-of-RIB comes from graceful-restart speakers; do not wait for it otherwise.
@@ -232,7 +234,7 @@ export class Speaker {
     endOfRib: (s, afi) => {
       if (!this.#peerOf(s)) return;
       this.#rib?.endOfRib(s.name);
-      this.#opts.log.info({ session: s.name, afi, routes: this.#rib?.counts(s.name)?.received ?? 0 }, 'End-of-RIB received');
+      this.#logFor(s.name).info({ session: s.name, afi, routes: this.#rib?.counts(s.name)?.received ?? 0 }, 'End-of-RIB received');
     },
     routeRefresh: (s, _afi, subtype) => {
       if (!this.#peerOf(s) || subtype !== 0) return;
@@ -241,13 +243,13 @@ export class Speaker {
     },
     down: (s, info) => {
       if (!this.#peerOf(s)) return;
-      this.#opts.log.warn({ session: s.name, reason: info.reason, keepStale: info.keepStale }, 'session down');
+      this.#logFor(s.name).warn({ session: s.name, reason: info.reason, keepStale: info.keepStale }, 'session down');
       this.#rib?.down(s.name, info.keepStale);
     },
     staleSweep: (s, afi) => {
       if (!this.#peerOf(s)) return;
       const n = this.#rib?.sweep(s.name, afi) ?? 0;
-      this.#opts.log.info({ session: s.name, afi, removed: n }, 'stale routes swept');
+      this.#logFor(s.name).info({ session: s.name, afi, removed: n }, 'stale routes swept');
     },
     drain: (s) => {
       if (this.#peerOf(s)) this.#rib?.drain(s.name);
@@ -302,6 +304,17 @@ export class Speaker {
   /** Counts of this node's own routes: originated (static1's blackholes) and learned from the kernel. */
   localCounts(): { originated: number; kernel: number } {
     return this.#rib?.localCounts() ?? { originated: 0, kernel: this.#kernelRoutes.size };
+  }
+
+  /** The peer's own logger where one is configured. */
+  #logFor(session: string): Log {
+    const d = this.#peers.get(session)?.desired;
+    return d && this.#opts.peerLog ? this.#opts.peerLog(session, d.peerAddress) : this.#opts.log;
+  }
+
+  /** The peer is our route-reflector client (RFC 4456). */
+  isRrClient(session: string): boolean {
+    return this.#peers.get(session)?.desired.rrClient ?? false;
   }
 
   /** A kernel route of another program this node holds for exactly this prefix. */

@@ -86,6 +86,9 @@ describe('the daemon’s control socket', () => {
     expect(header).toEqual(['name', 'proto', 'table', 'state', 'since', 'info']);
     expect(lines.some((l) => /^\s*Global_10_0_9_254\s+BGP\s+master\s+up/.test(l))).toBe(true);
     expect(birdc('show protocols all Global_10_0_9_254')).toMatch(/Neighbor address:\s+10\.0\.9\.254[\s\S]*Neighbor AS:\s+65000/);
+    // Each peer logs through its own child logger: every line names the peer and its neighbour.
+    const established = log.split('\n').find((l) => l.includes('"msg":"session established"'));
+    expect(JSON.parse(established!)).toMatchObject({ peer: 'Global_10_0_9_254', neighbor: '10.0.9.254', node: 'node-a' });
   });
 
   it('shows the routes the ToR announced, with their AS path, and this node’s block', async () => {
