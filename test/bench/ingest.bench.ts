@@ -6,6 +6,7 @@
 import { allDuts } from './feeder/duts.js';
 import { measureIngest, type IngestResult } from './feeder/measure.js';
 import type { FeedMode } from './feeder/speaker.js';
+import { mb, options } from './options.js';
 
 interface Args {
   nPacked: number;
@@ -15,20 +16,7 @@ interface Args {
 }
 
 function parse(args: string[]): Args {
-  // `--n 1000` or `--n=1000` (the second survives runners that take bare words for part names).
-  const val = (name: string): string | undefined => {
-    const eq = args.find((a) => a.startsWith(`--${name}=`));
-    if (eq) return eq.slice(name.length + 3);
-    const i = args.indexOf(`--${name}`);
-    return i >= 0 ? args[i + 1] : undefined;
-  };
-  const num = (name: string, fallback: number): number => {
-    const v = val(name);
-    if (v === undefined) return fallback;
-    const n = Number(v.replace(/_/g, ''));
-    if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} wants a positive integer, not ${v}`);
-    return n;
-  };
+  const { val, num } = options(args);
   const nPacked = num('n', 1_000_000);
   return {
     nPacked,
@@ -38,8 +26,6 @@ function parse(args: string[]): Args {
     scenarios: (val('scenario') ?? 'packed,unique').split(',') as FeedMode[],
   };
 }
-
-const mb = (b: number | undefined): string => (b === undefined ? '?' : `${(b / 1048576).toFixed(0)} MB`);
 
 function describe(mode: FeedMode, n: number): string {
   return mode === 'packed'

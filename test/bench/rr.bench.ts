@@ -6,6 +6,7 @@
 // reaching Established to the last client holding all N, its peak RSS, and our ratio to each.
 import { measureReflect, type ReflectResult } from './feeder/reflect.js';
 import { allReflectors } from './feeder/reflectors.js';
+import { mb, options } from './options.js';
 
 interface Args {
   n: number;
@@ -15,20 +16,7 @@ interface Args {
 }
 
 function parse(args: string[]): Args {
-  // `--n 1000` or `--n=1000` (the second survives runners that take bare words for part names).
-  const val = (name: string): string | undefined => {
-    const eq = args.find((a) => a.startsWith(`--${name}=`));
-    if (eq) return eq.slice(name.length + 3);
-    const i = args.indexOf(`--${name}`);
-    return i >= 0 ? args[i + 1] : undefined;
-  };
-  const num = (name: string, fallback: number): number => {
-    const v = val(name);
-    if (v === undefined) return fallback;
-    const n = Number(v.replace(/_/g, ''));
-    if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} wants a positive integer, not ${v}`);
-    return n;
-  };
+  const { val, num } = options(args);
   return {
     n: num('n', 1_000_000),
     clients: num('clients', 10),
@@ -36,8 +24,6 @@ function parse(args: string[]): Args {
     reflectors: (val('rr') ?? allReflectors.map((r) => r.name).join(',')).split(','),
   };
 }
-
-const mb = (b: number | undefined): string => (b === undefined ? '?' : `${(b / 1048576).toFixed(0)} MB`);
 
 function printTable(results: ReflectResult[], skipped: string[]): void {
   const ours = results.find((r) => r.rr === 'ours');
