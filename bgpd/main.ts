@@ -152,10 +152,11 @@ export async function run(args: Args): Promise<{ stop(): Promise<void> }> {
   const log = logs.root;
   if (args.processTitle) process.title = args.processTitle;
   const startedAt = Date.now();
-  const speaker = new Speaker({ log, peerLog: (name, neighbor) => logs.peer(name, neighbor), restarting: args.gracefulRestart, ...(args.port !== undefined ? { port: args.port } : {}) });
+  // The route trace behind `bgpctl trace`; recorded where the kernel is programmed (it costs a text per prefix).
+  const events = new EventLog();
+  const speaker = new Speaker({ log, peerLog: (name, neighbor) => logs.peer(name, neighbor), ...(args.noFib ? {} : { trace: events }), restarting: args.gracefulRestart, ...(args.port !== undefined ? { port: args.port } : {}) });
   let routerId = '0.0.0.0';
   let restartTime = 0;
-  const events = new EventLog();
   // The kernel: adopt our routes of the last run as stale before anything is learned (fib reconcile).
   let kernel: KernelSync | null = null;
   let fib: Fib | null = null;

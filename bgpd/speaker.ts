@@ -6,7 +6,8 @@
 import type net from 'node:net';
 import type { NodeModel } from '../config/model.js';
 import { computeSessions, type DesiredSession } from '../peers/index.js';
-import { parseIpv4 } from './wire/index.js';
+import { parseIpv4, prefixToString, type PrefixList, type UpdateMessage } from './wire/index.js';
+import type { TraceLog } from './control/index.js';
 import { compilePolicy } from './policy/index.js';
 import { AdjRibInView, Rib, type BestChange, type RibPeerConfig, type RibRouteView } from './rib/index.js';
 import { routerIdFromText } from './session/negotiate.js';
@@ -30,6 +31,11 @@ export interface SpeakerOptions {
   holdTime?: number;
   connectRetryTime?: number;
   backoff?: { initialMs: number; maxMs: number };
+  /**
+   * The route trace (bgpctl trace): what each peer announced and withdrew, and what went out to whom.
+   * Costs a text per prefix, so the daemon gives it where it programs the kernel.
+   */
+  trace?: TraceLog;
   /** A logger per peer (a pino child carrying the peer's name and neighbour); the shared log if absent. */
   peerLog?: (session: string, neighbor: string) => Log;
   /** Max-prefix guard: a peer sending more prefixes than this is torn down with Cease/1. */
@@ -110,6 +116,7 @@ export class Speaker {
       routerId,
       localAs: model.asNumber,
       clusterId: clusterId ?? (model.clusterId ? routerId : null),
+      ...(this.#opts.trace ? { onAdvertised: (peer: string, prefix: string, withdrawn: boolean) => this.#opts.trace!.record({ type: withdrawn ? 'withdrawn-from' : 'advertised', prefix, at: Date.now(), peer }) } : {}),
       onMaxPrefix: (name, limit) => {
         const s = this.#peers.get(name)?.session;
         if (!s || s.state !== 'Established') return;
@@ -229,7 +236,9 @@ export class Speaker {
       if (!n.peerGracefulRestart) this.#rib?.endOfRib(s.name);
     },
     update: (s, u) => {
-      if (this.#peerOf(s)) this.#rib?.update(s.name, u, s.negotiated?.as4 ?? true);
+      if (!this.#peerOf(s)) return;
+      if (this.#opts.trace) this.#traceUpdate(s.name, u);
+      this.#rib?.update(s.name, u, s.negotiated?.as4 ?? true);
     },
     endOfRib: (s, afi) => {
       if (!this.#peerOf(s)) return;
@@ -304,6 +313,23 @@ export class Speaker {
   /** Counts of this node's own routes: originated (static1's blackholes) and learned from the kernel. */
   localCounts(): { originated: number; kernel: number } {
     return this.#rib?.localCounts() ?? { originated: 0, kernel: this.#kernelRoutes.size };
+  }
+
+  /** learned / withdrawn events of one UPDATE (RFC 7606 treat-as-withdraw counts as withdrawn). */
+  #traceUpdate(peer: string, u: UpdateMessage): void {
+    const trace = this.#opts.trace!;
+    const at = Date.now();
+    const gone = (list: PrefixList | undefined): void => {
+      for (let i = 0; list && i < list.count; i++) trace.record({ type: 'withdrawn', prefix: prefixToString(list, i), at, peer });
+    };
+    const learned = (list: PrefixList | undefined, nextHop: string | undefined): void => {
+      if (u.treatAsWithdraw) return gone(list);
+      for (let i = 0; list && i < list.count; i++) trace.record({ type: 'learned', prefix: prefixToString(list, i), at, peer, nextHop: nextHop ?? null });
+    };
+    gone(u.withdrawn);
+    gone(u.attributes.mpUnreach?.nlri);
+    learned(u.nlri, u.attributes.nextHop);
+    learned(u.attributes.mpReach?.nlri, u.attributes.mpReach?.nextHops[0]);
   }
 
   /** The peer's own logger where one is configured. */

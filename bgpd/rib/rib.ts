@@ -29,6 +29,8 @@ export interface RibOptions {
   batch?: number;
   /** Called when a peer sent more prefixes than its limit: the owner tears the session down. */
   onMaxPrefix?(peer: string, limit: number): void;
+  /** Told of every prefix put into (or withdrawn from) a peer's Adj-RIB-Out, for the route trace. */
+  onAdvertised?(peer: string, prefix: string, withdrawn: boolean): void;
 }
 
 /** Prefixes walked per turn by a dump, and packed per UPDATE run of the Adj-RIB-Out. */
@@ -630,6 +632,7 @@ export class Rib {
     if (!link || !ctx || !p.target || p.waitingDrain) return;
     const g = this.#groups.get(p.groupKey)!;
     const t = this.prefixes;
+    const told = this.#o.onAdvertised;
     while (p.qHead < p.qTail) {
       const end = Math.min(p.qTail, p.qHead + SEND_CHUNK);
       const byAttr = new Map<number, PrefixListBuilder>();
@@ -652,6 +655,7 @@ export class Rib {
         if (have === 0) p.exported++;
         else if (want === 0) p.exported--;
         p.out[pid] = want;
+        if (told) told(p.cfg.name, t.text(pid), want === 0);
       }
       const msgs: Buffer[] = [];
       if (gone) msgs.push(...packWithdrawals(gone.finish(), ctx));

@@ -78,7 +78,7 @@ beforeAll(async () => {
   for (const ip of ['10.80.1.5', '10.80.2.9', '10.80.7.77', '10.81.3.4']) nsExec(nsNode, 'ip', ['route', 'add', `${ip}/32`, 'dev', 'cali1a', 'proto', '80', 'scope', 'link']);
   nsExec(nsNode, 'ip', ['route', 'add', '198.18.0.0/24', 'via', '10.0.4.254', 'proto', 'static']);
   bird = new Bird(topo, nsTor, 'tor');
-  bird.configure({ routerId: '10.0.4.254', localAs: 65000, neighbors: [{ name: 'node_a', address: '10.0.4.1', localAddress: '10.0.4.254', as: 64512 }] });
+  bird.configure({ routerId: '10.0.4.254', localAs: 65000, neighbors: [{ name: 'node_a', address: '10.0.4.1', localAddress: '10.0.4.254', as: 64512 }], announce: ['192.0.2.0/24'] });
   await bird.start();
   const config = topo.file('calico.yaml');
   writeFileSync(config, yaml);
@@ -103,6 +103,16 @@ describe('Calico export to a ToR, end to end', () => {
     nsExec(nsNode, 'ip', ['route', 'del', '10.80.7.77/32', 'dev', 'cali1a', 'proto', '80']);
     await waitFor('borrowed /32 withdrawn', () => !torPrefixes().includes('10.80.7.77/32'), 20_000);
     expect(torPrefixes()).toEqual(['10.80.1.0/26', '10.80.2.0/26']);
+  });
+
+  it('bgpctl trace tells when a route was learned, selected, installed in the kernel, and what went out to whom', async () => {
+    const bgpctl = resolve(root, 'dist/bgpd/control/bgpctl.js');
+    const trace = (prefix: string) => nsExec(nsNode, process.execPath, [bgpctl, '-s', sock, 'trace', prefix]);
+    await waitFor('ToR route in the kernel', () => /192\.0\.2\.0\/24 via 10\.0\.4\.254/.test(nsExec(nsNode, 'ip', ['route', 'show', 'proto', 'bird'])), 20_000);
+    const learned = trace('192.0.2.0/24');
+    expect(learned).toMatch(/learned from Global_10_0_4_254 \(next hop 10\.0\.4\.254\)[\s\S]*selected[\s\S]*installed in the kernel: via 10\.0\.4\.254/);
+    expect(trace('10.80.1.0/26')).toMatch(/advertised to Global_10_0_4_254/);
+    expect(trace('10.80.7.77/32')).toMatch(/advertised to Global_10_0_4_254[\s\S]*withdrawn from Global_10_0_4_254/);
   });
 
   it('shows learned kernel routes as kernel1’s and its blocks as static1’s, as calico-node’s BIRD does', () => {
