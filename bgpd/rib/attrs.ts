@@ -4,6 +4,7 @@
 // from the interned entry, computed once per attribute set rather than once per route.
 import { asPathLength } from '../wire/attrs/aspath.js';
 import type { PathAttributes } from '../wire/types.js';
+import { grow } from './prefixes.js';
 
 export interface Attr {
   readonly id: number;
@@ -24,10 +25,21 @@ export interface Attr {
   readonly originatorId: number | undefined;
   readonly clusterListLen: number;
   refs: number;
+  /** The key in a string table; '' for an entry of the byte table (internBytes). */
   readonly key: string;
-  /** Keyed by rawKey's bare form (its own table). */
+  /** Keyed by rawKey's bare form (its own table, or the byte table when key is ''). */
   readonly bare: boolean;
 }
+
+/** Next hops as stored: shared by every attribute set with the same ones. */
+interface Hops {
+  nextHops: readonly string[];
+  hop4: readonly string[];
+  hop6: readonly string[];
+}
+
+/** Distinct next-hop lists remembered for sharing; past this the memo starts afresh. */
+const HOPS_MEMO = 4096;
 
 const bigintSafe = (_k: string, v: unknown): unknown => (typeof v === 'bigint' ? `${v}n` : v);
 
@@ -37,9 +49,124 @@ export class AttrTable {
   #bare = new Map<string, Attr>();
   #byId: (Attr | undefined)[] = [undefined]; // id 0 means "no route"
   #free: number[] = [];
+  #hops = new Map<string, Hops>();
+
+  // The byte table (internBytes) holds the common key — the decoder's raw attribute bytes on a
+  // 4-octet session, IPv4 NLRI — with no string or Map entry per set. Key bytes live in one arena
+  // (offset and length per id); an open-addressing hash holds the id per slot (0: empty), linear
+  // probing with backward-shift deletion, so no tombstones. Freed key bytes are reclaimed by
+  // compacting the arena when it is full.
+  #arena = Buffer.alloc(1 << 16);
+  #arenaUsed = 0;
+  #kOff = new Uint32Array(1024);
+  #kLen = new Uint32Array(1024);
+  #kHash = new Int32Array(1024);
+  #slots = new Int32Array(1024);
+  #slotsUsed = 0;
 
   get size(): number {
-    return this.#byKey.size + this.#bare.size;
+    return this.#byKey.size + this.#bare.size + this.#slotsUsed;
+  }
+
+  /**
+   * The entry keyed by these raw attribute bytes (the decoder's attrKey on a 4-octet session, for
+   * IPv4 NLRI with the NEXT_HOP attribute): the same as rawKey's bare form, without the string.
+   * Interns `attrs` under a copy of the bytes when there is none; `attrs` is read only then. The
+   * caller takes references with ref().
+   */
+  internBytes(raw: Buffer, attrs: PathAttributes, nextHop: string): Attr {
+    const h = hashBytes(raw);
+    const slots = this.#slots;
+    const mask = slots.length - 1;
+    let s = h & mask;
+    for (; ; s = (s + 1) & mask) {
+      const id = slots[s];
+      if (id === 0) break;
+      if (this.#kHash[id] === h && this.#sameKey(id, raw)) return this.#byId[id]!;
+    }
+    const a = this.#make(attrs, this.#hopsOf(nextHop), '', true);
+    const id = a.id;
+    if (id >= this.#kOff.length) {
+      const cap = Math.max(id + 1, this.#kOff.length * 2);
+      this.#kOff = grow(this.#kOff, cap);
+      this.#kLen = grow(this.#kLen, cap);
+      this.#kHash = grow(this.#kHash, cap);
+    }
+    if (this.#arenaUsed + raw.length > this.#arena.length) this.#compact(raw.length);
+    raw.copy(this.#arena, this.#arenaUsed);
+    this.#kOff[id] = this.#arenaUsed;
+    this.#kLen[id] = raw.length;
+    this.#kHash[id] = h;
+    this.#arenaUsed += raw.length;
+    slots[s] = id;
+    if (++this.#slotsUsed * 2 > slots.length) this.#rehash(slots.length * 2);
+    return a;
+  }
+
+  #sameKey(id: number, raw: Buffer): boolean {
+    const n = raw.length;
+    if (this.#kLen[id] !== n) return false;
+    const arena = this.#arena;
+    const off = this.#kOff[id];
+    for (let i = 0; i < n; i++) if (arena[off + i] !== raw[i]) return false;
+    return true;
+  }
+
+  #rehash(size: number): void {
+    const slots = new Int32Array(size);
+    const mask = size - 1;
+    const old = this.#slots;
+    for (let i = 0; i < old.length; i++) {
+      const id = old[i];
+      if (id === 0) continue;
+      let s = this.#kHash[id] & mask;
+      while (slots[s] !== 0) s = (s + 1) & mask;
+      slots[s] = id;
+    }
+    this.#slots = slots;
+  }
+
+  /** Room for `need` more key bytes: live keys moved to the front of an arena at most half full. */
+  #compact(need: number): void {
+    const slots = this.#slots;
+    let live = 0;
+    for (let i = 0; i < slots.length; i++) if (slots[i] !== 0) live += this.#kLen[slots[i]];
+    let size = this.#arena.length;
+    while (live + need > size / 2) size *= 2;
+    const old = this.#arena;
+    const arena = Buffer.alloc(size);
+    let at = 0;
+    for (let i = 0; i < slots.length; i++) {
+      const id = slots[i];
+      if (id === 0) continue;
+      const off = this.#kOff[id];
+      const len = this.#kLen[id];
+      old.copy(arena, at, off, off + len);
+      this.#kOff[id] = at;
+      at += len;
+    }
+    this.#arena = arena;
+    this.#arenaUsed = at;
+  }
+
+  /** Take an entry of the byte table out of its hash (backward-shift deletion). */
+  #unslot(id: number): void {
+    const slots = this.#slots;
+    const mask = slots.length - 1;
+    let hole = this.#kHash[id] & mask;
+    while (slots[hole] !== id) hole = (hole + 1) & mask;
+    // Later entries of the probe run move back into the hole unless their home slot lies
+    // cyclically in (hole, j]: then the hole does not sit on their probe path.
+    for (let j = (hole + 1) & mask; ; j = (j + 1) & mask) {
+      const other = slots[j];
+      if (other === 0) break;
+      const home = this.#kHash[other] & mask;
+      if (hole <= j ? home > hole && home <= j : home > hole || home <= j) continue;
+      slots[hole] = other;
+      hole = j;
+    }
+    slots[hole] = 0;
+    this.#slotsUsed--;
   }
 
   /**
@@ -79,11 +206,20 @@ export class AttrTable {
     const table = bare ? this.#bare : this.#byKey;
     const have = table.get(key);
     if (have) return have;
+    const a = this.#make(attrs, this.#hopsOf(nextHops.length === 1 ? nextHops[0] : nextHops.join(','), nextHops), key, bare);
+    table.set(key, a);
+    return a;
+  }
+
+  /** A new entry with its own id, not yet in a key table. */
+  #make(attrs: PathAttributes, hops: Hops, key: string, bare: boolean): Attr {
     let rest = attrs;
     if (attrs.mpReach || attrs.mpUnreach) {
       const { mpReach: _r, mpUnreach: _u, ...others } = attrs;
       rest = others;
     }
+    // One next hop text for every set that has it (the decoder makes a string per UPDATE).
+    if (rest.nextHop !== undefined && rest.nextHop === hops.nextHops[0] && !Object.isFrozen(rest)) rest.nextHop = hops.nextHops[0];
     // The decoder's objects belong to one UPDATE and are not reused, so the entry takes them over;
     // freezing the top level keeps holders from changing a set others share.
     const stored = Object.freeze(rest);
@@ -93,9 +229,9 @@ export class AttrTable {
     const a: Attr = {
       id,
       attrs: stored,
-      nextHops: Object.freeze([...nextHops]),
-      hop4: firstOf(nextHops, false),
-      hop6: firstOf(nextHops, true),
+      nextHops: hops.nextHops,
+      hop4: hops.hop4,
+      hop6: hops.hop6,
       localPref: stored.localPref,
       asPathLen: asPathLength(path as PathAttributes['asPath'] & object),
       origin: stored.origin ?? 2,
@@ -108,14 +244,26 @@ export class AttrTable {
       bare,
     };
     this.#byId[id] = a;
-    table.set(key, a);
     return a;
+  }
+
+  /** The shared frozen next-hop lists for next hops `k` (joined with ','; `list` when more than one). */
+  #hopsOf(k: string, list0?: readonly string[]): Hops {
+    let h = this.#hops.get(k);
+    if (h === undefined) {
+      if (this.#hops.size >= HOPS_MEMO) this.#hops.clear();
+      const list = Object.freeze(list0 ? [...list0] : [k]);
+      h = { nextHops: list, hop4: firstOf(list, false), hop6: firstOf(list, true) };
+      this.#hops.set(k, h);
+    }
+    return h;
   }
 
   /** Drop one reference; the entry goes when none is left. */
   release(a: Attr): void {
     if (--a.refs > 0) return;
-    (a.bare ? this.#bare : this.#byKey).delete(a.key);
+    if (a.bare && a.key === '') this.#unslot(a.id);
+    else (a.bare ? this.#bare : this.#byKey).delete(a.key);
     this.#byId[a.id] = undefined;
     this.#free.push(a.id);
   }
@@ -124,5 +272,16 @@ export class AttrTable {
 const NONE: readonly string[] = Object.freeze([]);
 function firstOf(hops: readonly string[], v6: boolean): readonly string[] {
   const h = hops.find((x) => x.includes(':') === v6);
-  return h === undefined ? NONE : Object.freeze([h]);
+  if (h === undefined) return NONE;
+  // A frozen one-hop list of the right family is its own first-hop list.
+  return hops.length === 1 ? hops : Object.freeze([h]);
+}
+
+/** FNV-1a over the bytes, then murmur3's finaliser so the low bits the masks keep are mixed. */
+function hashBytes(b: Buffer): number {
+  let h = 0x811c9dc5 | 0;
+  for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b[i], 0x01000193);
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) & 0x7fffffff;
 }

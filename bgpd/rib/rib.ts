@@ -339,10 +339,14 @@ export class Rib {
       } else {
         const now = this.#tick();
         if (u.nlri.count > 0 && a.nextHop !== undefined) {
-          const nh = [a.nextHop];
-          const bare = u.attrKey !== undefined && AttrTable.isBare(as4, undefined);
-          const key = u.attrKey ? AttrTable.rawKey(u.attrKey, as4, undefined) : AttrTable.plainKey(a, nh);
-          this.#announceList(p, u.nlri, this.attrs.lookup(key, bare) ?? this.attrs.intern(a, nh, key, bare), now);
+          let attr: Attr;
+          if (u.attrKey !== undefined && AttrTable.isBare(as4, undefined)) attr = this.attrs.internBytes(u.attrKey, a, a.nextHop);
+          else {
+            const nh = [a.nextHop];
+            const key = u.attrKey ? AttrTable.rawKey(u.attrKey, as4, undefined) : AttrTable.plainKey(a, nh);
+            attr = this.attrs.lookup(key) ?? this.attrs.intern(a, nh, key);
+          }
+          this.#announceList(p, u.nlri, attr, now);
         }
         const mp = a.mpReach;
         if (mp && mp.nlri.count > 0 && (mp.afi === AFI.IPv4 || mp.afi === AFI.IPv6) && mp.safi === 1) {

@@ -1,7 +1,7 @@
 // Devices under test for the ingest benchmark: how to start each daemon as a plain eBGP receiver
 // (import everything, export nothing, never touch the kernel) and how to ask it how many routes its
 // RIB holds. One small driver per daemon behind the `Dut` interface, so a new one plugs in easily.
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -183,7 +183,10 @@ export const ours: Dut = {
     const config = topo.file('ours.yaml');
     writeFileSync(config, oursConfig(s));
     const socket = topo.file('ours.ctl');
+    // BENCH_NODE_OPTIONS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") goes to our daemon's node only.
+    const nodeOpts = (process.env.BENCH_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
     const proc = topo.spawn(ns, process.execPath, [
+      ...nodeOpts,
       join(repoRoot(), 'dist', 'bgpd', 'main.js'), '--config', config, '--node', 'dut', '--no-fib', '--socket', socket,
     ]);
     let log = '';
@@ -208,7 +211,13 @@ export const ours: Dut = {
         const m = /(\d+) of \d+ routes/.exec(await ctl.command('show route count'));
         return m ? Number(m[1]) : 0;
       },
-      close: () => ctl.close(),
+      close: () => {
+        ctl.close();
+        if (!nodeOpts.length) return;
+        // Profiles are written at exit: stop it with SIGTERM and wait, before the topology's SIGKILL.
+        proc.kill('SIGTERM');
+        execFileSync('sh', ['-c', `for i in $(seq 100); do kill -0 ${proc.pid} 2>/dev/null || exit 0; sleep 0.1; done`]);
+      },
     };
   },
 };

@@ -1,0 +1,64 @@
+// The attribute table's byte-keyed interning (internBytes): equal bytes give the same entry, other
+// bytes another, through growth, deletions in the middle of probe runs and arena compaction.
+import { describe, expect, it } from 'vitest';
+import { AttrTable, type Attr } from '../../bgpd/rib/index.js';
+
+/** A small deterministic PRNG (mulberry32). */
+function rng(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('AttrTable byte keys', () => {
+  it('finds what was interned and nothing else, through churn and compaction', () => {
+    const t = new AttrTable();
+    const base = t.size;
+    const r = rng(7);
+    const live = new Map<string, Attr>();
+    // Few distinct lengths and a small alphabet, so hash runs and equal-length near misses abound.
+    const keyOf = (): Buffer => Buffer.from(Array.from({ length: 1 + Math.floor(r() * 40) }, () => Math.floor(r() * 4)));
+    for (let step = 0; step < 60_000; step++) {
+      if (live.size > 0 && r() < 0.45) {
+        const keys = [...live.keys()];
+        const k = keys[Math.floor(r() * keys.length)];
+        const a = live.get(k)!;
+        t.release(a);
+        live.delete(k);
+        continue;
+      }
+      const raw = keyOf();
+      const k = raw.toString('hex');
+      const have = live.get(k);
+      const a = t.internBytes(raw, { origin: 0, nextHop: '192.0.2.1' }, '192.0.2.1');
+      if (have) {
+        expect(a).toBe(have);
+      } else {
+        expect(a.refs).toBe(0);
+        a.refs++;
+        live.set(k, a);
+      }
+      raw.fill(9); // the table keeps its own copy
+    }
+    expect(t.size - base).toBe(live.size);
+    for (const [k, a] of live) expect(t.internBytes(Buffer.from(k, 'hex'), {}, '192.0.2.1')).toBe(a);
+    expect(t.size - base).toBe(live.size);
+  });
+
+  it('shares next-hop lists and texts between sets', () => {
+    const t = new AttrTable();
+    const a = t.internBytes(Buffer.from([1]), { origin: 0, nextHop: ['192.0.2', '1'].join('.') }, '192.0.2.1');
+    const b = t.internBytes(Buffer.from([2]), { origin: 1, nextHop: ['192.0.2', '1'].join('.') }, '192.0.2.1');
+    expect(a).not.toBe(b);
+    expect(a.nextHops).toBe(b.nextHops);
+    expect(a.nextHops).toEqual(['192.0.2.1']);
+    expect(a.hop4).toEqual(['192.0.2.1']);
+    expect(a.hop6).toEqual([]);
+    expect(Object.isFrozen(a.attrs)).toBe(true);
+    expect(a.attrs.nextHop).toBe('192.0.2.1');
+  });
+});
