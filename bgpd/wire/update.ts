@@ -15,6 +15,9 @@ export interface DecodeOptions {
 }
 
 const invalidNetwork = (why: string) => updateError('update-invalid-network-field', UPDATE_ERR.INVALID_NETWORK_FIELD, why);
+// Made once, not per UPDATE.
+const invalidWithdrawn = (why: string) => invalidNetwork(`withdrawn routes: ${why}`);
+const invalidNlri = (why: string) => invalidNetwork(`NLRI: ${why}`);
 
 /** Decode an UPDATE body buf[start, end). */
 export function decodeUpdate(buf: Buffer, start: number, end: number, ctx: CodecContext, opts: DecodeOptions = {}): UpdateMessage {
@@ -26,23 +29,18 @@ export function decodeUpdate(buf: Buffer, start: number, end: number, ctx: Codec
   const alen = (buf[ws + wlen] << 8) | buf[ws + wlen + 1];
   const as = ws + wlen + 2;
   if (as + alen > end) throw updateError('update-malformed-lengths', UPDATE_ERR.MALFORMED_ATTRIBUTE_LIST, `total path attribute length ${alen} overruns the message`);
-  const withdrawn = decodeNlri(buf, ws, ws + wlen, AFI.IPv4, ctx.addPath.ipv4, (why) => invalidNetwork(`withdrawn routes: ${why}`));
+  const withdrawn = decodeNlri(buf, ws, ws + wlen, AFI.IPv4, ctx.addPath.ipv4, invalidWithdrawn);
   const dec = decodeAttributes(buf, as, as + alen, ctx, opts.attrKey === true);
-  const nlri = decodeNlri(buf, as + alen, end, AFI.IPv4, ctx.addPath.ipv4, (why) => invalidNetwork(`NLRI: ${why}`));
+  const nlri = decodeNlri(buf, as + alen, end, AFI.IPv4, ctx.addPath.ipv4, invalidNlri);
   const a = dec.attrs;
   const notes = dec.notes;
   let taw = dec.treatAsWithdraw;
   // RFC 7606 §3(d): a missing well-known mandatory attribute, when there is NLRI to carry it, is
   // treat-as-withdraw. NEXT_HOP is mandatory only for the NLRI field (RFC 4760 §3).
   if (nlri.count > 0 || (a.mpReach && a.mpReach.nlri.count > 0)) {
-    const missing = (type: number, present: boolean, name: string): void => {
-      if (present || notes.some((n) => n.type === type)) return;
-      notes.push({ type, action: 'treat-as-withdraw', reason: `missing ${name}` });
-      taw = true;
-    };
-    missing(ATTR.ORIGIN, a.origin !== undefined, 'ORIGIN');
-    missing(ATTR.AS_PATH, a.asPath !== undefined, 'AS_PATH');
-    if (nlri.count > 0) missing(ATTR.NEXT_HOP, a.nextHop !== undefined, 'NEXT_HOP');
+    if (a.origin === undefined) taw = missing(notes, ATTR.ORIGIN, 'ORIGIN') || taw;
+    if (a.asPath === undefined) taw = missing(notes, ATTR.AS_PATH, 'AS_PATH') || taw;
+    if (nlri.count > 0 && a.nextHop === undefined) taw = missing(notes, ATTR.NEXT_HOP, 'NEXT_HOP') || taw;
   }
   // RFC 4271 §6.3 / RFC 7606 §7.3: a NEXT_HOP that cannot be a host address (0/8, 127/8, multicast
   // and class E, 224/3) makes its routes unusable: treat-as-withdraw. Checks that need to know the
@@ -59,8 +57,21 @@ export function decodeUpdate(buf: Buffer, start: number, end: number, ctx: Codec
   return msg;
 }
 
+/** Note an absent mandatory attribute unless its absence is already explained; true when noted. */
+function missing(notes: AttrErrorNote[], type: number, name: string): boolean {
+  if (notes.some((n) => n.type === type)) return false;
+  notes.push({ type, action: 'treat-as-withdraw', reason: `missing ${name}` });
+  return true;
+}
+
 function martianV4(nh: string): boolean {
-  const first = Number(nh.slice(0, nh.indexOf('.')));
+  // The first octet of the dotted quad, read without slicing the text.
+  let first = 0;
+  for (let i = 0; i < nh.length; i++) {
+    const c = nh.charCodeAt(i);
+    if (c === 46) break;
+    first = 10 * first + (c - 48);
+  }
   return first === 0 || first === 127 || first >= 224;
 }
 

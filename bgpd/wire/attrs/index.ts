@@ -66,27 +66,33 @@ function resetError(v: Verdict, whole: Buffer): BgpWireError {
   return updateError(code, v.subcode, v.reason, SUBCODES_WITH_DATA.has(v.subcode) ? whole : undefined);
 }
 
+/** Record a verdict; true when it makes the UPDATE treat-as-withdraw. */
+function note(notes: AttrErrorNote[], type: number, v: Verdict): boolean {
+  notes.push({ type, action: v.action === 'attribute-discard' ? 'attribute-discard' : 'treat-as-withdraw', reason: v.reason });
+  return v.action === 'treat-as-withdraw';
+}
+
 /** Decode the path attributes buf[start, end). Throws BgpWireError only for session-reset errors. */
 export function decodeAttributes(buf: Buffer, start: number, end: number, ctx: CodecContext, wantKey = false): DecodedAttributes {
   const st: DecodeState = { ctx, attrs: {}, notes: [] };
   const notes: AttrErrorNote[] = [];
   let taw = false;
-  const note = (type: number, v: Verdict): void => {
-    notes.push({ type, action: v.action === 'attribute-discard' ? 'attribute-discard' : 'treat-as-withdraw', reason: v.reason });
-    if (v.action === 'treat-as-withdraw') taw = true;
-  };
   // Types seen so far, as a 256-bit set in a scratch array (zeroed here; no state survives a call).
   const seen = SEEN;
   seen.fill(0);
-  const keyParts: Buffer[] | null = wantKey ? [] : null;
-  const unknown: UnknownAttribute[] = [];
+  // The key's bytes are usually one run of the list (no MP attribute or repeat inside it): then it
+  // is copied once at the end. Parts are gathered only once the run breaks.
+  let keyStart = -1;
+  let keyEnd = -1;
+  let keyParts: Buffer[] | null = null;
+  let unknown: UnknownAttribute[] | null = null;
   let p = start;
   while (p < end) {
     const flags = buf[p];
     const hdr = flags & FLAG.EXTENDED_LENGTH ? 4 : 3;
     if (p + hdr > end) {
       // RFC 7606 §4: too few octets left for an attribute header → treat-as-withdraw.
-      note(0, { action: 'treat-as-withdraw', subcode: UPDATE_ERR.MALFORMED_ATTRIBUTE_LIST, reason: 'trailing octets in the attribute list' });
+      taw = note(notes, 0, { action: 'treat-as-withdraw', subcode: UPDATE_ERR.MALFORMED_ATTRIBUTE_LIST, reason: 'trailing octets in the attribute list' }) || taw;
       break;
     }
     const type = buf[p + 1];
@@ -97,7 +103,7 @@ export function decodeAttributes(buf: Buffer, start: number, end: number, ctx: C
       // RFC 7606 §4: an attribute overrunning the list → treat-as-withdraw, unless it is an MP
       // attribute, whose NLRI then cannot be found (§7.11) → reset.
       if (isMp(type)) throw updateError('update-malformed-attribute-list', UPDATE_ERR.MALFORMED_ATTRIBUTE_LIST, `${attributeName(type)} overruns the attribute list`);
-      note(type, { action: 'treat-as-withdraw', subcode: UPDATE_ERR.ATTRIBUTE_LENGTH_ERROR, reason: `${attributeName(type)} overruns the attribute list` });
+      taw = note(notes, type, { action: 'treat-as-withdraw', subcode: UPDATE_ERR.ATTRIBUTE_LENGTH_ERROR, reason: `${attributeName(type)} overruns the attribute list` }) || taw;
       break;
     }
     const ps = p; // the whole attribute is buf[ps, ve): a key part or NOTIFICATION data
@@ -105,11 +111,18 @@ export function decodeAttributes(buf: Buffer, start: number, end: number, ctx: C
     if (seen[type >> 5] & (1 << (type & 31))) {
       // RFC 7606 §3(g): repeated MP attributes reset; any other repeat is discarded but the first.
       if (isMp(type)) throw updateError('update-malformed-attribute-list', UPDATE_ERR.MALFORMED_ATTRIBUTE_LIST, `${attributeName(type)} appears twice`);
-      note(type, { action: 'attribute-discard', subcode: UPDATE_ERR.MALFORMED_ATTRIBUTE_LIST, reason: `repeated ${attributeName(type)}` });
+      taw = note(notes, type, { action: 'attribute-discard', subcode: UPDATE_ERR.MALFORMED_ATTRIBUTE_LIST, reason: `repeated ${attributeName(type)}` }) || taw;
       continue;
     }
     seen[type >> 5] |= 1 << (type & 31);
-    if (keyParts && !isMp(type)) keyParts.push(buf.subarray(ps, ve));
+    if (wantKey && !isMp(type)) {
+      if (keyStart < 0) keyStart = ps;
+      else if (keyEnd !== ps) {
+        keyParts ??= [buf.subarray(keyStart, keyEnd)];
+        keyParts.push(buf.subarray(ps, ve));
+      }
+      if (keyParts === null) keyEnd = ve;
+    }
     const coder = byType[type];
     if (!coder) {
       // RFC 4271 §5: unrecognized well-known → error; optional transitive → kept (sent on with
@@ -117,7 +130,7 @@ export function decodeAttributes(buf: Buffer, start: number, end: number, ctx: C
       if (!(flags & FLAG.OPTIONAL)) {
         throw resetError({ action: 'reset', subcode: UPDATE_ERR.UNRECOGNIZED_WELL_KNOWN_ATTRIBUTE, reason: `unrecognized well-known attribute ${type}` }, buf.subarray(ps, ve));
       }
-      if (flags & FLAG.TRANSITIVE) unknown.push({ flags: flags & ~FLAG.EXTENDED_LENGTH, type, value: Buffer.from(buf.subarray(vs, ve)) });
+      if (flags & FLAG.TRANSITIVE) (unknown ??= []).push({ flags: flags & ~FLAG.EXTENDED_LENGTH, type, value: Buffer.from(buf.subarray(vs, ve)) });
       continue;
     }
     let verdict: Verdict | null;
@@ -127,10 +140,10 @@ export function decodeAttributes(buf: Buffer, start: number, end: number, ctx: C
       // their NLRI can be withdrawn.
       const why = `${coder.name} flags 0x${flags.toString(16)}`;
       if (isAs4(type)) {
-        note(type, { action: 'attribute-discard', subcode: UPDATE_ERR.ATTRIBUTE_FLAGS_ERROR, reason: why });
+        taw = note(notes, type, { action: 'attribute-discard', subcode: UPDATE_ERR.ATTRIBUTE_FLAGS_ERROR, reason: why }) || taw;
         continue;
       }
-      note(type, { action: 'treat-as-withdraw', subcode: UPDATE_ERR.ATTRIBUTE_FLAGS_ERROR, reason: why });
+      taw = note(notes, type, { action: 'treat-as-withdraw', subcode: UPDATE_ERR.ATTRIBUTE_FLAGS_ERROR, reason: why }) || taw;
       verdict = coder.decode(buf, vs, ve, st);
       if (verdict && verdict.action !== 'reset') verdict = null; // already withdrawn
     } else {
@@ -138,15 +151,24 @@ export function decodeAttributes(buf: Buffer, start: number, end: number, ctx: C
     }
     if (verdict) {
       if (verdict.action === 'reset') throw resetError(verdict, buf.subarray(ps, ve));
-      note(type, verdict);
+      taw = note(notes, type, verdict) || taw;
     }
   }
   const attrs = st.attrs;
   if (!ctx.as4) mergeAs4(st);
   for (const n of st.notes) notes.push({ type: n.type, action: 'attribute-discard', reason: n.reason });
-  if (unknown.length) attrs.unknown = unknown;
+  if (unknown) attrs.unknown = unknown;
   const out: DecodedAttributes = { attrs, notes, treatAsWithdraw: taw };
-  if (keyParts) out.key = Buffer.concat(keyParts);
+  if (wantKey) {
+    if (keyParts) out.key = Buffer.concat(keyParts);
+    else if (keyStart < 0) out.key = Buffer.alloc(0);
+    else {
+      // One allocation and one copy (small keys come from Buffer's shared pool).
+      const key = Buffer.allocUnsafe(keyEnd - keyStart);
+      buf.copy(key, 0, keyStart, keyEnd);
+      out.key = key;
+    }
+  }
   return out;
 }
 
