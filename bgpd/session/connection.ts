@@ -12,6 +12,10 @@ import { Timer, jitter } from './timers.js';
 /** §8.2.2: the hold timer's "large value" before the OPEN exchange (4 minutes is suggested). */
 const LARGE_HOLD_MS = 240_000;
 
+/** The events of every received KEEPALIVE and UPDATE: plain data the FSM only reads, made once. */
+const KEEPALIVE_MSG: FsmEvent = Object.freeze({ type: 'KeepAliveMsg' });
+const UPDATE_MSG: FsmEvent = Object.freeze({ type: 'UpdateMsg' });
+
 export type OpenDecision = { accept: true; negotiated: Negotiated } | { accept: false; notification?: NotificationSpec; collision?: boolean };
 
 export interface Counters {
@@ -259,11 +263,11 @@ export class Connection {
       case 'open':
         return this.#onOpen(msg);
       case 'keepalive':
-        return this.fire({ type: 'KeepAliveMsg' });
+        return this.fire(KEEPALIVE_MSG);
       case 'update':
         this.#owner.counters.updatesIn++;
         this.#current = msg;
-        this.fire({ type: 'UpdateMsg' });
+        this.fire(UPDATE_MSG);
         this.#current = null;
         return;
       case 'route-refresh':

@@ -62,27 +62,40 @@ export class Framer {
   #push(chunk: Buffer): Buffer[] {
     const out: Buffer[] = [];
     if (chunk.length === 0) return out;
-    let buf: Buffer;
-    if (this.#buffered === 0) {
-      buf = chunk;
-    } else {
-      // Only append until the pending message is complete: joining on every push would copy a
-      // large message once per tiny segment (quadratic work a peer could force).
+    let off = 0;
+    if (this.#buffered > 0) {
+      // Finish the pending message from the front of the chunk; only its own bytes are joined, never
+      // the rest of the chunk (and nothing is joined on every push: a large message arriving in tiny
+      // segments would be copied once per segment, quadratic work a peer could force).
       checkMarkerPrefix(chunk, this.#buffered);
-      this.#chunks.push(chunk);
-      this.#buffered += chunk.length;
-      if (this.#need === 0 && this.#buffered >= HEADER_LEN) {
-        const joined = Buffer.concat(this.#chunks, this.#buffered);
-        this.#chunks = [joined];
-        this.#need = checkHeader(joined, 0, this.#maxLen);
+      if (this.#need === 0) {
+        const want = HEADER_LEN - this.#buffered;
+        if (chunk.length < want) {
+          this.#chunks.push(chunk);
+          this.#buffered += chunk.length;
+          return out;
+        }
+        this.#chunks.push(chunk.subarray(0, want));
+        const head = Buffer.concat(this.#chunks, HEADER_LEN);
+        this.#need = checkHeader(head, 0, this.#maxLen);
+        this.#chunks = [head];
+        this.#buffered = HEADER_LEN;
+        off = want;
       }
-      if (this.#need === 0 || this.#buffered < this.#need) return out;
-      buf = this.#chunks.length === 1 ? this.#chunks[0] : Buffer.concat(this.#chunks, this.#buffered);
+      const rest = this.#need - this.#buffered;
+      if (chunk.length - off < rest) {
+        this.#chunks.push(off === 0 ? chunk : chunk.subarray(off));
+        this.#buffered += chunk.length - off;
+        return out;
+      }
+      this.#chunks.push(chunk.subarray(off, off + rest));
+      out.push(Buffer.concat(this.#chunks, this.#need));
+      off += rest;
       this.#chunks = [];
       this.#buffered = 0;
       this.#need = 0;
     }
-    let off = 0;
+    const buf = chunk;
     while (buf.length - off >= HEADER_LEN) {
       const len = checkHeader(buf, off, this.#maxLen);
       if (buf.length - off < len) {
