@@ -11,7 +11,9 @@ const isConfed = (t: number): boolean => t === AS_PATH_SEGMENT.CONFED_SEQUENCE |
 
 /** Parse segments of `asLen`-octet AS numbers; a string says why the value is malformed. */
 export function parseSegments(v: Buffer, start: number, end: number, asLen: 2 | 4): AsPathSegment[] | string {
-  const out: AsPathSegment[] = [];
+  // Exactly sized lists (routes keep them): an array grown by push keeps room for 16 segments.
+  let first: AsPathSegment | null = null;
+  let out: AsPathSegment[] | null = null;
   let p = start;
   while (p < end) {
     // RFC 7606 §7.2: unknown segment type, zero segment length, overrun or a 1-octet underrun.
@@ -28,9 +30,12 @@ export function parseSegments(v: Buffer, start: number, end: number, asLen: 2 | 
     } else {
       for (let i = 0; i < n; i++, p += 2) asns[i] = (v[p] << 8) | v[p + 1];
     }
-    out.push({ type: type as AsPathSegmentType, asns });
+    const seg: AsPathSegment = { type: type as AsPathSegmentType, asns };
+    if (first === null) first = seg;
+    else if (out === null) out = [first, seg];
+    else out.push(seg);
   }
-  return out;
+  return out ?? (first === null ? [] : [first]);
 }
 
 /** Write segments, splitting any longer than 255 AS numbers (the segment length is one octet). */
