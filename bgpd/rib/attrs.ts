@@ -58,6 +58,8 @@ export class AttrTable {
   // compacting the arena when it is full.
   #arena = Buffer.alloc(1 << 16);
   #arenaUsed = 0;
+  /** Bytes of released keys still in the arena. */
+  #arenaDead = 0;
   #kOff = new Uint32Array(1024);
   #kLen = new Uint32Array(1024);
   #kHash = new Int32Array(1024);
@@ -93,8 +95,11 @@ export class AttrTable {
       this.#kHash = grow(this.#kHash, cap);
     }
     if (this.#arenaUsed + raw.length > this.#arena.length) this.#compact(raw.length);
-    raw.copy(this.#arena, this.#arenaUsed);
-    this.#kOff[id] = this.#arenaUsed;
+    const arena = this.#arena;
+    const at = this.#arenaUsed;
+    // Keys are a few dozen octets: a loop beats Buffer#copy's fixed cost.
+    for (let i = 0; i < raw.length; i++) arena[at + i] = raw[i];
+    this.#kOff[id] = at;
     this.#kLen[id] = raw.length;
     this.#kHash[id] = h;
     this.#arenaUsed += raw.length;
@@ -129,12 +134,17 @@ export class AttrTable {
   /** Room for `need` more key bytes: live keys moved to the front of an arena at most half full. */
   #compact(need: number): void {
     const slots = this.#slots;
-    let live = 0;
-    for (let i = 0; i < slots.length; i++) if (slots[i] !== 0) live += this.#kLen[slots[i]];
+    const live = this.#arenaUsed - this.#arenaDead;
     let size = this.#arena.length;
     while (live + need > size / 2) size *= 2;
     const old = this.#arena;
     const arena = Buffer.alloc(size);
+    if (this.#arenaDead === 0) {
+      // Nothing to reclaim (a table filling up): one copy.
+      old.copy(arena, 0, 0, this.#arenaUsed);
+      this.#arena = arena;
+      return;
+    }
     let at = 0;
     for (let i = 0; i < slots.length; i++) {
       const id = slots[i];
@@ -147,6 +157,7 @@ export class AttrTable {
     }
     this.#arena = arena;
     this.#arenaUsed = at;
+    this.#arenaDead = 0;
   }
 
   /** Take an entry of the byte table out of its hash (backward-shift deletion). */
@@ -167,6 +178,7 @@ export class AttrTable {
     }
     slots[hole] = 0;
     this.#slotsUsed--;
+    this.#arenaDead += this.#kLen[id];
   }
 
   /**

@@ -164,8 +164,10 @@ export function decodeAttributes(buf: Buffer, start: number, end: number, ctx: C
     else if (keyStart < 0) out.key = Buffer.alloc(0);
     else {
       // One allocation and one copy (small keys come from Buffer's shared pool).
-      const key = Buffer.allocUnsafe(keyEnd - keyStart);
-      buf.copy(key, 0, keyStart, keyEnd);
+      const n = keyEnd - keyStart;
+      const key = Buffer.allocUnsafe(n);
+      if (n > 64) buf.copy(key, 0, keyStart, keyEnd);
+      else for (let i = 0; i < n; i++) key[i] = buf[keyStart + i]; // cheaper than copy()'s fixed cost
       out.key = key;
     }
   }
