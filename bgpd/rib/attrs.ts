@@ -38,6 +38,55 @@ interface Hops {
   hop6: readonly string[];
 }
 
+/**
+ * An interned attribute set. Only what costs work to find is a field (one object of eight fields per
+ * set); the rest are read from the attributes or the shared next hops when asked.
+ */
+class Entry implements Attr {
+  refs = 0;
+  constructor(
+    readonly id: number,
+    readonly attrs: PathAttributes,
+    readonly hops: Hops,
+    readonly asPathLen: number,
+    readonly neighborAs: number,
+    readonly key: string,
+    readonly bare: boolean,
+  ) {}
+
+  get nextHops(): readonly string[] {
+    return this.hops.nextHops;
+  }
+
+  get hop4(): readonly string[] {
+    return this.hops.hop4;
+  }
+
+  get hop6(): readonly string[] {
+    return this.hops.hop6;
+  }
+
+  get localPref(): number | undefined {
+    return this.attrs.localPref;
+  }
+
+  get origin(): number {
+    return this.attrs.origin ?? 2;
+  }
+
+  get med(): number {
+    return this.attrs.med ?? 0;
+  }
+
+  get originatorId(): number | undefined {
+    return this.attrs.originatorId;
+  }
+
+  get clusterListLen(): number {
+    return this.attrs.clusterList?.length ?? 0;
+  }
+}
+
 /** Distinct next-hop lists remembered for sharing; past this the memo starts afresh. */
 const HOPS_MEMO = 4096;
 
@@ -238,23 +287,7 @@ export class AttrTable {
     const path = stored.asPath ?? [];
     const first = path[0];
     const id = this.#free.pop() ?? this.#byId.length;
-    const a: Attr = {
-      id,
-      attrs: stored,
-      nextHops: hops.nextHops,
-      hop4: hops.hop4,
-      hop6: hops.hop6,
-      localPref: stored.localPref,
-      asPathLen: asPathLength(path as PathAttributes['asPath'] & object),
-      origin: stored.origin ?? 2,
-      med: stored.med ?? 0,
-      neighborAs: first && (first.type === 2 || first.type === 1) && first.asns.length ? first.asns[0] : 0,
-      originatorId: stored.originatorId,
-      clusterListLen: stored.clusterList?.length ?? 0,
-      refs: 0,
-      key,
-      bare,
-    };
+    const a = new Entry(id, stored, hops, asPathLength(path as PathAttributes['asPath'] & object), first && (first.type === 2 || first.type === 1) && first.asns.length ? first.asns[0] : 0, key, bare);
     this.#byId[id] = a;
     return a;
   }
