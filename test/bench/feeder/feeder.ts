@@ -5,6 +5,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import type { Topology } from '../../helpers/netns.js';
 import type { FeedMode } from './speaker.js';
 
@@ -33,7 +34,11 @@ export interface Feeder {
   go(): void;
 }
 
-/** The runnable form of a Node-only program next to this file (`speaker`, `receiver`). */
+/**
+ * The runnable form of a Node-only program next to this file (`speaker`, `receiver`): its build under
+ * dist/, or (when run from the sources) the program and the sibling modules it imports transpiled into
+ * the topology's directory as .mjs files.
+ */
 export async function nodeScript(topo: Topology, name: string): Promise<string> {
   const here = dirname(fileURLToPath(import.meta.url));
   const compiled = join(here, `${name}.js`);
@@ -41,7 +46,10 @@ export async function nodeScript(topo: Topology, name: string): Promise<string> 
   const file = topo.file(`${name}.mjs`);
   if (existsSync(file)) return file;
   const ts = (await import('typescript')).default;
-  const out = ts.transpileModule(readFileSync(join(here, `${name}.ts`), 'utf8'), {
+  const source = readFileSync(join(here, `${name}.ts`), 'utf8');
+  const siblings = [...source.matchAll(/from '\.\/([\w-]+)\.js'/g)].map((m) => m[1]);
+  for (const sibling of siblings) await nodeScript(topo, sibling);
+  const out = ts.transpileModule(source.replace(/from '\.\/([\w-]+)\.js'/g, "from './$1.mjs'"), {
     compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
   });
   writeFileSync(file, out.outputText);
@@ -57,27 +65,17 @@ export async function startFeeder(topo: Topology, ns: string, o: FeederOptions):
   ], { stdio: [o.gate ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
   const events: Record<string, unknown>[] = [];
   const waiters: { event: string; resolve: (e: Record<string, unknown>) => void; reject: (e: Error) => void }[] = [];
-  let err = '';
   const fail = (why: string): void => {
     for (const w of waiters.splice(0)) w.reject(new Error(`feeder: ${why}`));
   };
-  let partial = '';
-  proc.stdout?.on('data', (d: Buffer) => {
-    partial += d.toString();
-    const lines = partial.split('\n');
-    partial = lines.pop() ?? '';
-    for (const line of lines) {
-      const e = JSON.parse(line) as Record<string, unknown>;
-      events.push(e);
-      if (e.event === 'error') fail(String(e.message));
-      for (const w of waiters.filter((x) => x.event === e.event)) {
-        waiters.splice(waiters.indexOf(w), 1);
-        w.resolve(e);
-      }
+  followEvents<Record<string, unknown>>(proc, (e) => {
+    events.push(e);
+    if (e.event === 'error') fail(String(e.message));
+    for (const w of waiters.filter((x) => x.event === e.event)) {
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve(e);
     }
-  });
-  proc.stderr?.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
-  proc.on('exit', (code) => fail(`exited with ${code}: ${err}`));
+  }, fail);
   const next = (event: string): Promise<Record<string, unknown>> => {
     const seen = events.find((e) => e.event === event);
     if (seen) return Promise.resolve(seen);
@@ -90,4 +88,21 @@ export async function startFeeder(topo: Topology, ns: string, o: FeederOptions):
   established.catch(() => undefined);
   sent.catch(() => undefined);
   return { pid: proc.pid!, established, sent, go: () => proc.stdin?.write('go\n') };
+}
+
+/**
+ * Follow a harness program (feeder, receivers): each JSON line it prints goes to `onEvent`; its exit goes
+ * to `onExit` with the tail of its stderr.
+ */
+export function followEvents<E>(proc: ChildProcess, onEvent: (e: E) => void, onExit: (why: string) => void): void {
+  let partial = '';
+  let err = '';
+  proc.stdout?.on('data', (d: Buffer) => {
+    partial += d.toString();
+    const lines = partial.split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) onEvent(JSON.parse(line) as E);
+  });
+  proc.stderr?.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
+  proc.on('exit', (code) => onExit(`exited with ${code}: ${err}`));
 }

@@ -4,8 +4,8 @@
 // the feed range the UPDATE NLRI announced and the withdrawn routes took back (one byte per /24 of the
 // feed, no RIB, no attributes decoded), so a client is never what the benchmark waits for.
 //
-// Like the feeder (speaker.ts) it builds and reads its bytes by hand and imports nothing but Node: it
-// runs as its own process inside a network namespace.
+// Like the feeder (speaker.ts) it builds and reads its bytes by hand (shared bits in bytes.ts) and
+// imports nothing but Node: it runs as its own process inside a network namespace.
 //
 // Prints one JSON line per event on stdout: {"event":"listening"}, {"event":"established","client":i,
 // "at":ms}, {"event":"full","client":i,"at":ms} the first time client i holds every prefix of the feed,
@@ -13,6 +13,7 @@
 // {"event":"error","client":i,"message":...}. `at` is epoch milliseconds, comparable with the feeder's.
 import { createServer, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { KEEPALIVE, arg, ipv4, openMessage } from './bytes.js';
 
 export interface ReceiverOptions {
   /** One client per address; each listens on `port` there. */
@@ -22,35 +23,6 @@ export interface ReceiverOptions {
   /** The feed: n IPv4 /24 from firstPrefix upwards. */
   n: number;
   firstPrefix: string;
-}
-
-const MARKER = Buffer.alloc(16, 0xff);
-const KEEPALIVE = Buffer.concat([MARKER, Buffer.from([0, 19, 4])]);
-
-function ipv4(text: string): number {
-  const p = text.split('.').map(Number);
-  if (p.length !== 4 || p.some((x) => !(x >= 0 && x <= 255))) throw new Error(`not an IPv4 address: ${text}`);
-  return ((p[0] << 24) | (p[1] << 16) | (p[2] << 8) | p[3]) >>> 0;
-}
-
-function openMessage(localAs: number, routerId: number, holdTime: number): Buffer {
-  const caps = Buffer.from([
-    2, 6, 1, 4, 0, 1, 0, 1, // multiprotocol IPv4 unicast (RFC 4760)
-    2, 6, 65, 4, 0, 0, 0, 0, // 4-octet AS (RFC 6793), filled below
-  ]);
-  caps.writeUInt32BE(localAs, 12);
-  const len = 29 + caps.length;
-  const b = Buffer.alloc(len);
-  MARKER.copy(b, 0);
-  b.writeUInt16BE(len, 16);
-  b[18] = 1;
-  b[19] = 4;
-  b.writeUInt16BE(localAs > 0xffff ? 23456 : localAs, 20);
-  b.writeUInt16BE(holdTime, 22);
-  b.writeUInt32BE(routerId, 24);
-  b[28] = caps.length;
-  caps.copy(b, 29);
-  return b;
 }
 
 const now = (): number => performance.timeOrigin + performance.now();
@@ -198,13 +170,6 @@ export function receive(opts: ReceiverOptions): void {
       }
     }
   });
-}
-
-function arg(name: string, fallback?: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i >= 0 ? process.argv[i + 1] : fallback;
-  if (v === undefined) throw new Error(`--${name} is required`);
-  return v;
 }
 
 // Run as a program (not when imported by the harness or its test).

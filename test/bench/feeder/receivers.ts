@@ -2,7 +2,7 @@
 // inside a namespace and follows their events: when each session came up, when each client first held
 // the whole feed, and what each holds when asked.
 import type { Topology } from '../../helpers/netns.js';
-import { nodeScript } from './feeder.js';
+import { followEvents, nodeScript } from './feeder.js';
 
 export interface ReceiversOptions {
   addresses: string[];
@@ -55,28 +55,18 @@ export async function startReceivers(topo: Topology, ns: string, o: ReceiversOpt
   const full = o.addresses.map(deferred);
   const listening = deferred();
   const countWaiters: { resolve(c: ClientCounts): void; reject(err: Error): void }[] = [];
-  let err = '';
   const fail = (why: string): void => {
     const e = new Error(`clients: ${why}`);
     for (const d of [listening, ...established, ...full]) d.reject(e);
     for (const w of countWaiters.splice(0)) w.reject(e);
   };
-  let partial = '';
-  proc.stdout?.on('data', (d: Buffer) => {
-    partial += d.toString();
-    const lines = partial.split('\n');
-    partial = lines.pop() ?? '';
-    for (const line of lines) {
-      const e = JSON.parse(line) as { event: string; client?: number; at?: number; message?: string } & Partial<ClientCounts>;
-      if (e.event === 'listening') listening.resolve(0);
-      else if (e.event === 'established') established[e.client!].resolve(e.at!);
-      else if (e.event === 'full') full[e.client!].resolve(e.at!);
-      else if (e.event === 'counts') countWaiters.shift()?.resolve({ held: e.held!, other: e.other!, updates: e.updates! });
-      else if (e.event === 'error') fail(`client ${e.client ?? '?'}: ${e.message}`);
-    }
-  });
-  proc.stderr?.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
-  proc.on('exit', (code) => fail(`exited with ${code}: ${err}`));
+  followEvents<{ event: string; client?: number; at?: number; message?: string } & Partial<ClientCounts>>(proc, (e) => {
+    if (e.event === 'listening') listening.resolve(0);
+    else if (e.event === 'established') established[e.client!].resolve(e.at!);
+    else if (e.event === 'full') full[e.client!].resolve(e.at!);
+    else if (e.event === 'counts') countWaiters.shift()?.resolve({ held: e.held!, other: e.other!, updates: e.updates! });
+    else if (e.event === 'error') fail(`client ${e.client ?? '?'}: ${e.message}`);
+  }, fail);
   await listening.promise;
   return {
     pid: proc.pid!,

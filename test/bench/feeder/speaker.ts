@@ -12,6 +12,7 @@
 // milliseconds with sub-millisecond precision, comparable across processes on one machine.
 import { createServer, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { KEEPALIVE, MARKER, arg, ipv4, openMessage } from './bytes.js';
 
 export type FeedMode = 'packed' | 'unique';
 
@@ -30,14 +31,7 @@ export interface FeedOptions {
   ibgp?: boolean;
 }
 
-const MARKER = Buffer.alloc(16, 0xff);
 const MAX_LEN = 4096;
-
-function ipv4(text: string): number {
-  const p = text.split('.').map(Number);
-  if (p.length !== 4 || p.some((x) => !(x >= 0 && x <= 255))) throw new Error(`not an IPv4 address: ${text}`);
-  return ((p[0] << 24) | (p[1] << 16) | (p[2] << 8) | p[3]) >>> 0;
-}
 
 /**
  * The path attributes of one route: ORIGIN IGP, AS_PATH (4-octet AS numbers; no segment when empty),
@@ -108,28 +102,6 @@ export function encodeFeed(opts: FeedOptions): { bytes: Buffer; updates: number 
   }
   return { bytes: Buffer.concat(chunks), updates: chunks.length };
 }
-
-function openMessage(localAs: number, routerId: number, holdTime: number): Buffer {
-  const caps = Buffer.from([
-    2, 6, 1, 4, 0, 1, 0, 1, // multiprotocol IPv4 unicast (RFC 4760)
-    2, 6, 65, 4, 0, 0, 0, 0, // 4-octet AS (RFC 6793), filled below
-  ]);
-  caps.writeUInt32BE(localAs, 12);
-  const len = 29 + caps.length;
-  const b = Buffer.alloc(len);
-  MARKER.copy(b, 0);
-  b.writeUInt16BE(len, 16);
-  b[18] = 1;
-  b[19] = 4;
-  b.writeUInt16BE(localAs > 0xffff ? 23456 : localAs, 20);
-  b.writeUInt16BE(holdTime, 22);
-  b.writeUInt32BE(routerId, 24);
-  b[28] = caps.length;
-  caps.copy(b, 29);
-  return b;
-}
-
-const KEEPALIVE = Buffer.concat([MARKER, Buffer.from([0, 19, 4])]);
 
 const now = (): number => performance.timeOrigin + performance.now();
 
@@ -209,13 +181,6 @@ export function serve(opts: FeedOptions & { listen: string; port: number; gate?:
     sock.on('close', () => emit({ event: 'closed', at: now() }));
   });
   server.listen(opts.port, opts.listen, () => emit({ event: 'listening', updates: feed.updates, bytes: feed.bytes.length }));
-}
-
-function arg(name: string, fallback?: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i >= 0 ? process.argv[i + 1] : fallback;
-  if (v === undefined) throw new Error(`--${name} is required`);
-  return v;
 }
 
 // Run as a program (not when imported by the harness for its types or encodeFeed).
