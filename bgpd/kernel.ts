@@ -6,7 +6,7 @@
 // the ones nobody re-asserted are swept (DESIGN.md §3: restart with kernel routes kept).
 import type { NodeModel } from '../config/model.js';
 import { blackholeRoute, defaultDevices, kernelRoute, poolFor, type EncapContext, type Fib, type RouteIntent, type RouteResult } from '../fib/index.js';
-import { compilePolicy, policyRoute, type Policy } from './policy/index.js';
+import { policyRoute, type Policy } from './policy/index.js';
 import type { BestChange } from './rib/index.js';
 import type { FibStatus, TraceLog } from './control/index.js';
 
@@ -79,10 +79,10 @@ export class KernelSync {
     this.#opts = opts;
   }
 
-  /** A new model: recompute the context and blackholes, and re-decide every route it may change. */
-  setModel(model: NodeModel): void {
+  /** A new model and its compiled policy: recompute the context and blackholes, re-decide every route. */
+  setModel(model: NodeModel, policy: Policy): void {
     this.#ctx = encapContext(model);
-    this.#policy = compilePolicy(model);
+    this.#policy = policy;
     const blackholes = new Set(this.#policy.originated().filter((o) => o.kind === 'block' && o.blackhole).map((o) => o.prefix));
     for (const b of this.#blackholes) if (!blackholes.has(b) && !this.#best.has(b)) this.#apply(b, null, null);
     this.#blackholes = blackholes;

@@ -8,8 +8,8 @@
 //   bgpd plan --config FILE --node NAME   (dry run: sessions, advertised prefixes, blackholes)
 import { hostname } from 'node:os';
 import { FileDatastore } from '../config/file.js';
-import { buildNodeModel, DEFAULT_RESTART_TIME, type NodeModel } from '../config/model.js';
-import { computeSessions } from '../peers/index.js';
+import { buildNodeModel, DEFAULT_RESTART_TIME } from '../config/model.js';
+import type { DesiredSession } from '../peers/index.js';
 import type { Datastore, Snapshot } from '../config/datastore.js';
 import { Fib, KernelRouteWatcher } from '../fib/index.js';
 import { EventLog, LogHub, startControlPlane, type ControlPlane } from './control/index.js';
@@ -140,10 +140,9 @@ export function modelOptions(env: NodeJS.ProcessEnv): { routerId?: string; secre
 }
 
 /** BGPPeer reachableBy: peer address → gateway of the static route confd would have written. */
-export function reachableBy(model: NodeModel): Map<string, string> {
+export function reachableBy(sessions: readonly DesiredSession[]): Map<string, string> {
   const out = new Map<string, string>();
-  if (!model.nodeFound || !model.routerId) return out;
-  for (const d of computeSessions(model).sessions) if (d.reachableBy) out.set(d.peerAddress, d.reachableBy);
+  for (const d of sessions) if (d.reachableBy) out.set(d.peerAddress, d.reachableBy);
   return out;
 }
 
@@ -184,9 +183,7 @@ export async function run(args: Args): Promise<{ stop(): Promise<void> }> {
     } catch (e) {
       log.error({ err: (e as Error).message }, 'cannot follow the kernel routing table: other programs\' routes (borrowed IPs) are not advertised');
     }
-  }
-  // Best-route changes are built only for a listener: with --no-fib (route reflectors, benchmarks) none is registered.
-  if (kernel) {
+    // Best-route changes are built only for a listener: with --no-fib (route reflectors, benchmarks) none is.
     const k = kernel;
     speaker.onBestChange((changes) => k.bestChanged(changes));
   }
@@ -215,12 +212,13 @@ export async function run(args: Args): Promise<{ stop(): Promise<void> }> {
     restartTime = Math.max(restartTime, model.meshMaxRestartTime ?? DEFAULT_RESTART_TIME, ...model.peers.map((p) => p.maxRestartTime ?? 0));
     status.setPhase('reconfiguring');
     try {
-      kernel?.setModel(model);
-      kernel?.setStatics(reachableBy(model));
       await speaker.apply(model);
     } catch (e) {
       log.error({ err: (e as Error).message }, 'cannot apply configuration');
     } finally {
+      // The kernel follows the speaker's policy and sessions; routes decided meanwhile wait in KernelSync.
+      if (speaker.policy) kernel?.setModel(model, speaker.policy);
+      kernel?.setStatics(reachableBy(speaker.desiredSessions()));
       status.setPhase('running');
       status.reconfigured();
     }

@@ -8,7 +8,7 @@ import type { NodeModel } from '../config/model.js';
 import { computeSessions, type DesiredSession } from '../peers/index.js';
 import { parseIpv4, prefixToString, type PrefixList, type UpdateMessage } from './wire/index.js';
 import type { TraceLog } from './control/index.js';
-import { compilePolicy } from './policy/index.js';
+import { compilePolicy, type Policy } from './policy/index.js';
 import { AdjRibInView, Rib, type BestChange, type RibPeerConfig, type RibRouteView } from './rib/index.js';
 import { routerIdFromText } from './session/negotiate.js';
 import { Session, type SessionConfig, type SessionListener, type SessionStatus } from './session/session.js';
@@ -67,6 +67,8 @@ export class Speaker {
   /** Other programs' kernel routes by prefix, carried over to a new RIB. */
   #kernelRoutes = new Map<string, { iface: string | null; gateway: string | null }>();
   #startedAt = 0;
+  #policy: Policy | null = null;
+  #planned: DesiredSession[] = [];
 
   constructor(opts: SpeakerOptions) {
     this.#opts = opts;
@@ -79,6 +81,10 @@ export class Speaker {
     this.#model = model;
     const plan = model.nodeFound && model.routerId ? computeSessions(model) : { sessions: [], problems: [] };
     for (const p of plan.problems) this.#opts.log.warn({ source: p.source }, p.message);
+    // Compiled before anything that can fail (a listener), so the kernel follows a model even then.
+    const policy = compilePolicy(model);
+    this.#policy = policy;
+    this.#planned = plan.sessions;
     await this.#applyListeners(model, plan.sessions);
     const wanted = new Map(plan.sessions.map((d) => [d.name, d]));
     const ribKey = `${model.routerId ?? ''}|${model.asNumber}|${model.clusterId ?? ''}`;
@@ -93,7 +99,6 @@ export class Speaker {
     }
     const rib = this.#ribFor(model, ribKey);
     // Policy first: peers whose policy key changed get their export looked at again.
-    const policy = compilePolicy(model);
     rib.setPolicy(policy);
     rib.setOriginated(policy.originated().map((o) => o.prefix));
     for (const d of plan.sessions) {
@@ -336,6 +341,16 @@ export class Speaker {
   #logFor(session: string): Log {
     const d = this.#peers.get(session)?.desired;
     return d && this.#opts.peerLog ? this.#opts.peerLog(session, d.peerAddress) : this.#opts.log;
+  }
+
+  /** Calico's policy compiled from the last model applied (null before the first). */
+  get policy(): Policy | null {
+    return this.#policy;
+  }
+
+  /** The sessions the last model asked for, as peers/ computed them. */
+  desiredSessions(): readonly DesiredSession[] {
+    return this.#planned;
   }
 
   /** The peer is our route-reflector client (RFC 4456). */

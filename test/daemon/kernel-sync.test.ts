@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CalicoResource } from '../../config/datastore.js';
 import { KernelSync } from '../../bgpd/kernel.js';
+import { compilePolicy } from '../../bgpd/policy/index.js';
 import { EventLog } from '../../bgpd/control/index.js';
 import type { Fib } from '../../fib/index.js';
 import { Topology, nsExec } from '../helpers/netns.js';
@@ -61,7 +62,7 @@ describe('KernelSync on a real kernel', () => {
   it('programs Calico’s routes from a model and the RIB’s best routes', async () => {
     const { k, fib, events } = await sync();
     const m = model('me', resources);
-    k.setModel(m);
+    k.setModel(m, compilePolicy(m));
     k.setStatics(new Map([['10.0.6.9', '10.0.5.254']]));
     k.bestChanged([
       { prefix: '10.245.0.64/26', afi: 1, nextHops: ['10.0.5.2'], session: 'Mesh_10_0_5_2' },
@@ -100,7 +101,8 @@ describe('KernelSync on a real kernel', () => {
     k.bestChanged([{ prefix: '198.51.100.0/24', afi: 1, nextHops: [], session: 'Mesh_10_0_5_2' }]);
 
     // The block goes away from the model: its blackhole goes too.
-    k.setModel(model('me', resources.filter((r) => r.metadata.name !== 'me-10-245-0-0-26')));
+    const without = model('me', resources.filter((r) => r.metadata.name !== 'me-10-245-0-0-26'));
+    k.setModel(without, compilePolicy(without));
     await fib.settled();
     expect(route('10.245.0.0/26')).toBeUndefined();
     fib.close();
@@ -110,7 +112,8 @@ describe('KernelSync on a real kernel', () => {
     // Start from an empty table of ours.
     for (const r of ipRoutes(ns, 4, 'bird')) nsExec(ns, 'ip', ['route', 'del', r.dst, 'proto', 'bird']);
     const { k, fib } = await sync({ leaveVxlanToFelix: true });
-    k.setModel(model('me', resources));
+    const m = model('me', resources);
+    k.setModel(m, compilePolicy(m));
     k.bestChanged([
       { prefix: '10.245.0.64/26', afi: 1, nextHops: ['10.0.5.2'], session: 'Mesh_10_0_5_2' },
       { prefix: '192.0.2.0/24', afi: 1, nextHops: ['10.0.5.2'], session: 'Mesh_10_0_5_2' },
