@@ -59,11 +59,9 @@ export class KernelSync {
   #ctx: EncapContext | null = null;
   #policy: Policy | null = null;
   #best = new Map<string, Best>();
-  /** Prefixes we hold a kernel route for, and the session whose route it is (null: a blackhole). */
-  #installed = new Map<string, string | null>();
+  /** Prefixes we asked the kernel for: the route, and the session it came from (null: a blackhole). */
+  #installed = new Map<string, { intent: RouteIntent; session: string | null }>();
   #perSession = new Map<string, number>();
-  /** What each route of ours was asked to be, as `ip route` would say it (for the trace). */
-  #wanted = new Map<string, string>();
   #blackholes = new Set<string>();
   /** BGPPeer reachableBy: a static route to the peer through its gateway (confd's protocol static). */
   #statics = new Map<string, string>();
@@ -130,15 +128,13 @@ export class KernelSync {
 
   #apply(prefix: string, intent: RouteIntent | null, session: string | null): void {
     this.#fib.setRoute(prefix, intent);
-    const before = this.#installed.get(prefix) ?? null;
+    const before = this.#installed.get(prefix)?.session ?? null;
     if (before !== null) this.#perSession.set(before, (this.#perSession.get(before) ?? 1) - 1);
     if (intent) {
-      this.#installed.set(prefix, session);
-      this.#wanted.set(prefix, describe(intent));
+      this.#installed.set(prefix, { intent, session });
       if (session !== null) this.#perSession.set(session, (this.#perSession.get(session) ?? 0) + 1);
     } else {
       this.#installed.delete(prefix);
-      this.#wanted.delete(prefix);
     }
   }
 
@@ -148,7 +144,10 @@ export class KernelSync {
     const at = Date.now();
     if (!r.ok) this.#trace.record({ type: 'install-failed', prefix, at, error: `${r.code}: ${r.message}` });
     else if (r.op === 'delete') this.#trace.record({ type: 'removed', prefix, at });
-    else this.#trace.record({ type: 'installed', prefix, at, detail: this.#wanted.get(prefix) ?? r.op });
+    else {
+      const asked = this.#installed.get(prefix)?.intent;
+      this.#trace.record({ type: 'installed', prefix, at, detail: asked ? describe(asked) : r.op });
+    }
   }
 
   /** Sessions converged (or the restart time ran out): drop the stale routes of the last run, once. */
