@@ -6,7 +6,7 @@
 import type net from 'node:net';
 import type { NodeModel } from '../config/model.js';
 import { computeSessions, type DesiredSession } from '../peers/index.js';
-import { parseIpv4, prefixToString, type PrefixList, type UpdateMessage } from './wire/index.js';
+import { ipv4ToString, parseIpv4, prefixToString, v4PrefixAt, type PrefixList, type UpdateMessage, type UpdateScan } from './wire/index.js';
 import type { TraceLog } from './control/index.js';
 import { compilePolicy, type Policy } from './policy/index.js';
 import { AdjRibInView, Rib, type BestChange, type RibPeerConfig, type RibRouteView } from './rib/index.js';
@@ -245,6 +245,12 @@ export class Speaker {
       if (this.#opts.trace) this.#traceUpdate(s.name, u);
       this.#rib?.update(s.name, u, s.negotiated?.as4 ?? true);
     },
+    updateBytes: (s, buf, start, end) => {
+      const rib = this.#rib;
+      if (!rib || !this.#peerOf(s) || !rib.ingest(s.name, buf, start, end)) return false;
+      if (this.#opts.trace) this.#traceScanned(s.name, buf, rib.scanned);
+      return true;
+    },
     endOfRib: (s, afi) => {
       if (!this.#peerOf(s)) return;
       this.#rib?.endOfRib(s.name);
@@ -335,6 +341,17 @@ export class Speaker {
     gone(u.attributes.mpUnreach?.nlri);
     learned(u.nlri, u.attributes.nextHop);
     learned(u.attributes.mpReach?.nlri, u.attributes.mpReach?.nextHops[0]);
+  }
+
+  /** #traceUpdate for an UPDATE the RIB took from its bytes: its prefixes are read from them. */
+  #traceScanned(peer: string, buf: Buffer, s: Readonly<UpdateScan>): void {
+    const trace = this.#opts.trace!;
+    const at = Date.now();
+    const text = (o: number): string => `${ipv4ToString(v4PrefixAt(buf, o))}/${buf[o]}`;
+    for (let o = s.wStart; o < s.wEnd; o += 1 + ((buf[o] + 7) >> 3)) trace.record({ type: 'withdrawn', prefix: text(o), at, peer });
+    if (s.nlriCount === 0) return;
+    const nextHop = ipv4ToString(s.nextHop);
+    for (let o = s.nStart; o < s.nEnd; o += 1 + ((buf[o] + 7) >> 3)) trace.record({ type: 'learned', prefix: text(o), at, peer, nextHop });
   }
 
   /** The peer's own logger where one is configured. */

@@ -1,9 +1,11 @@
-// Attribute interning: one frozen object per distinct attribute set, shared by every route that
-// carries it (BIRD's rta_lookup: "tables only contain cached rta's"). Routes hold a small number
-// (the id) in typed arrays; the id leads here. The decision process reads the numbers it compares
-// from the interned entry, computed once per attribute set rather than once per route.
-import { asPathLength } from '../wire/attrs/aspath.js';
-import type { PathAttributes } from '../wire/types.js';
+// Attribute interning: one entry per distinct attribute set, shared by every route that carries it
+// (BIRD's rta_lookup: "tables only contain cached rta's"). Routes hold a small number (the id) in
+// typed arrays; the id leads here. The decision process reads the numbers it compares from columns
+// indexed by id, computed once per attribute set rather than once per route. Sets keyed by their
+// wire bytes (the common case: IPv4 NLRI on a 4-octet session) keep only those bytes and the
+// numbers; their decoded attributes are made again from the bytes when a view or an export asks.
+import { asPathLength, decodeAttributes, hashBytes } from '../wire/index.js';
+import type { CodecContext, PathAttributes } from '../wire/types.js';
 import { grow } from './prefixes.js';
 
 export interface Attr {
@@ -25,10 +27,31 @@ export interface Attr {
   readonly originatorId: number | undefined;
   readonly clusterListLen: number;
   refs: number;
-  /** The key in a string table; '' for an entry of the byte table (internBytes). */
+  /** The key in a string table; '' for an entry of the byte table (internBytes, internScanned). */
   readonly key: string;
   /** Keyed by rawKey's bare form (its own table, or the byte table when key is ''). */
   readonly bare: boolean;
+}
+
+/**
+ * What a validating walk over an UPDATE found (bgpd/wire/scan.ts fills one): where the attribute
+ * bytes are, their hash, and the numbers the decision needs.
+ */
+export interface ScannedAttrs {
+  aStart: number;
+  aEnd: number;
+  hash: number;
+  origin: number;
+  /** IPv4 NEXT_HOP as a u32. */
+  nextHop: number;
+  hasLocalPref: boolean;
+  localPref: number;
+  med: number;
+  asPathLen: number;
+  neighborAs: number;
+  hasOriginatorId: boolean;
+  originatorId: number;
+  clusterListLen: number;
 }
 
 /** Next hops as stored: shared by every attribute set with the same ones. */
@@ -38,21 +61,80 @@ interface Hops {
   hop6: readonly string[];
 }
 
+const HAS_LOCAL_PREF = 1;
+const HAS_ORIGINATOR = 2;
+
+/** The decision's numbers per id, in typed arrays (no object or heap number per set). */
+class Columns {
+  flags = new Uint8Array(1024);
+  origin = new Uint8Array(1024);
+  localPref = new Uint32Array(1024);
+  med = new Uint32Array(1024);
+  asPathLen = new Uint32Array(1024);
+  neighborAs = new Uint32Array(1024);
+  originatorId = new Uint32Array(1024);
+  clusterListLen = new Uint32Array(1024);
+
+  ensure(id: number): void {
+    if (id < this.flags.length) return;
+    const cap = Math.max(id + 1, this.flags.length * 2);
+    this.flags = grow(this.flags, cap);
+    this.origin = grow(this.origin, cap);
+    this.localPref = grow(this.localPref, cap);
+    this.med = grow(this.med, cap);
+    this.asPathLen = grow(this.asPathLen, cap);
+    this.neighborAs = grow(this.neighborAs, cap);
+    this.originatorId = grow(this.originatorId, cap);
+    this.clusterListLen = grow(this.clusterListLen, cap);
+  }
+
+  /** The numbers of a decoded attribute set. */
+  setFrom(id: number, a: PathAttributes): void {
+    this.ensure(id);
+    const path = a.asPath ?? [];
+    const first = path[0];
+    this.flags[id] = (a.localPref !== undefined ? HAS_LOCAL_PREF : 0) | (a.originatorId !== undefined ? HAS_ORIGINATOR : 0);
+    this.origin[id] = a.origin ?? 2;
+    this.localPref[id] = a.localPref ?? 0;
+    this.med[id] = a.med ?? 0;
+    this.asPathLen[id] = asPathLength(path);
+    this.neighborAs[id] = first && (first.type === 2 || first.type === 1) && first.asns.length ? first.asns[0] : 0;
+    this.originatorId[id] = a.originatorId ?? 0;
+    this.clusterListLen[id] = a.clusterList?.length ?? 0;
+  }
+
+  /** The numbers a walk over the wire bytes found. */
+  setScanned(id: number, s: ScannedAttrs): void {
+    this.ensure(id);
+    this.flags[id] = (s.hasLocalPref ? HAS_LOCAL_PREF : 0) | (s.hasOriginatorId ? HAS_ORIGINATOR : 0);
+    this.origin[id] = s.origin;
+    this.localPref[id] = s.localPref;
+    this.med[id] = s.med;
+    this.asPathLen[id] = s.asPathLen;
+    this.neighborAs[id] = s.neighborAs;
+    this.originatorId[id] = s.originatorId;
+    this.clusterListLen[id] = s.clusterListLen;
+  }
+}
+
 /**
- * An interned attribute set. Only what costs work to find is a field (one object of eight fields per
- * set); the rest are read from the attributes or the shared next hops when asked.
+ * An interned attribute set: its id, reference count, key and shared next hops. The numbers are
+ * read from the table's columns; the attributes are the stored object, or decoded from the key bytes.
  */
 class Entry implements Attr {
   refs = 0;
   constructor(
     readonly id: number,
-    readonly attrs: PathAttributes,
     readonly hops: Hops,
-    readonly asPathLen: number,
-    readonly neighborAs: number,
     readonly key: string,
     readonly bare: boolean,
+    readonly table: AttrTable,
+    readonly stored: PathAttributes | null,
   ) {}
+
+  get attrs(): PathAttributes {
+    return this.stored ?? this.table.decodeKey(this.id);
+  }
 
   get nextHops(): readonly string[] {
     return this.hops.nextHops;
@@ -67,23 +149,33 @@ class Entry implements Attr {
   }
 
   get localPref(): number | undefined {
-    return this.attrs.localPref;
+    const c = this.table.cols;
+    return c.flags[this.id] & HAS_LOCAL_PREF ? c.localPref[this.id] : undefined;
   }
 
   get origin(): number {
-    return this.attrs.origin ?? 2;
+    return this.table.cols.origin[this.id];
   }
 
   get med(): number {
-    return this.attrs.med ?? 0;
+    return this.table.cols.med[this.id];
+  }
+
+  get asPathLen(): number {
+    return this.table.cols.asPathLen[this.id];
+  }
+
+  get neighborAs(): number {
+    return this.table.cols.neighborAs[this.id];
   }
 
   get originatorId(): number | undefined {
-    return this.attrs.originatorId;
+    const c = this.table.cols;
+    return c.flags[this.id] & HAS_ORIGINATOR ? c.originatorId[this.id] : undefined;
   }
 
   get clusterListLen(): number {
-    return this.attrs.clusterList?.length ?? 0;
+    return this.table.cols.clusterListLen[this.id];
   }
 }
 
@@ -92,15 +184,24 @@ const HOPS_MEMO = 4096;
 
 const bigintSafe = (_k: string, v: unknown): unknown => (typeof v === 'bigint' ? `${v}n` : v);
 
+/** How the byte table's keys are decoded again: a 4-octet session's attribute list, MP excluded. */
+const KEY_CONTEXT: CodecContext = Object.freeze({ as4: true, addPath: Object.freeze({ ipv4: false, ipv6: false }), extendedMessage: true });
+
+/** Decimal text of 0…255, made once. */
+const OCTET = Array.from({ length: 256 }, (_, i) => String(i));
 
 export class AttrTable {
+  /** The decision's numbers by id. */
+  readonly cols = new Columns();
   #byKey = new Map<string, Attr>();
   #bare = new Map<string, Attr>();
   #byId: (Attr | undefined)[] = [undefined]; // id 0 means "no route"
   #free: number[] = [];
   #hops = new Map<string, Hops>();
+  /** The same shared next hops by IPv4 address as a u32, for the scanned path (no text per set). */
+  #hops4 = new Map<number, Hops>();
 
-  // The byte table (internBytes) holds the common key — the decoder's raw attribute bytes on a
+  // The byte table (internBytes, internScanned) holds the common key — the raw attribute bytes on a
   // 4-octet session, IPv4 NLRI — with no string or Map entry per set. Key bytes live in one arena
   // (offset and length per id); an open-addressing hash holds the id per slot (0: empty), linear
   // probing with backward-shift deletion, so no tombstones. Freed key bytes are reclaimed by
@@ -122,47 +223,91 @@ export class AttrTable {
   /**
    * The entry keyed by these raw attribute bytes (the decoder's attrKey on a 4-octet session, for
    * IPv4 NLRI with the NEXT_HOP attribute): the same as rawKey's bare form, without the string.
-   * Interns `attrs` under a copy of the bytes when there is none; `attrs` is read only then. The
-   * caller takes references with ref().
+   * Interns under a copy of the bytes when there is none, with the numbers of `attrs` (read only
+   * then); the attributes themselves are decoded from the bytes when asked. The caller takes
+   * references with ref().
    */
   internBytes(raw: Buffer, attrs: PathAttributes, nextHop: string): Attr {
-    const h = hashBytes(raw);
+    const h = hashBytes(raw, 0, raw.length);
+    const s = this.#probe(raw, 0, raw.length, h);
+    if (s < 0) return this.#byId[-s]!;
+    const a = this.#makeKeyed(raw, 0, raw.length, h, s, this.#hopsOf(nextHop));
+    this.cols.setFrom(a.id, attrs);
+    return a;
+  }
+
+  /**
+   * internBytes for attributes a validating walk found at buf[s.aStart, s.aEnd), with the hash and
+   * numbers it computed: nothing is decoded, and nothing is allocated when the set is known.
+   */
+  internScanned(buf: Buffer, s: ScannedAttrs): Attr {
+    const slot = this.#probe(buf, s.aStart, s.aEnd, s.hash);
+    if (slot < 0) return this.#byId[-slot]!;
+    let hops = this.#hops4.get(s.nextHop);
+    if (hops === undefined) {
+      if (this.#hops4.size >= HOPS_MEMO) this.#hops4.clear();
+      const n = s.nextHop;
+      hops = this.#hopsOf(`${OCTET[n >>> 24]}.${OCTET[(n >>> 16) & 255]}.${OCTET[(n >>> 8) & 255]}.${OCTET[n & 255]}`);
+      this.#hops4.set(n, hops);
+    }
+    const a = this.#makeKeyed(buf, s.aStart, s.aEnd, s.hash, slot, hops);
+    this.cols.setScanned(a.id, s);
+    return a;
+  }
+
+  /** -id when buf[start, end) is a key of the byte table, else the free slot where it would go. */
+  #probe(buf: Buffer, start: number, end: number, h: number): number {
     const slots = this.#slots;
     const mask = slots.length - 1;
-    let s = h & mask;
-    for (; ; s = (s + 1) & mask) {
+    for (let s = h & mask; ; s = (s + 1) & mask) {
       const id = slots[s];
-      if (id === 0) break;
-      if (this.#kHash[id] === h && this.#sameKey(id, raw)) return this.#byId[id]!;
+      if (id === 0) return s;
+      if (this.#kHash[id] === h && this.#sameKey(id, buf, start, end)) return -id;
     }
-    const a = this.#make(attrs, this.#hopsOf(nextHop), '', true);
-    const id = a.id;
+  }
+
+  /** A new entry of the byte table under a copy of buf[start, end), put in hash slot `s`. */
+  #makeKeyed(buf: Buffer, start: number, end: number, h: number, s: number, hops: Hops): Attr {
+    const id = this.#free.pop() ?? this.#byId.length;
+    const a = new Entry(id, hops, '', true, this, null);
+    this.#byId[id] = a;
     if (id >= this.#kOff.length) {
       const cap = Math.max(id + 1, this.#kOff.length * 2);
       this.#kOff = grow(this.#kOff, cap);
       this.#kLen = grow(this.#kLen, cap);
       this.#kHash = grow(this.#kHash, cap);
     }
-    if (this.#arenaUsed + raw.length > this.#arena.length) this.#compact(raw.length);
+    const n = end - start;
+    if (this.#arenaUsed + n > this.#arena.length) this.#compact(n);
     const arena = this.#arena;
     const at = this.#arenaUsed;
     // Keys are a few dozen octets: a loop beats Buffer#copy's fixed cost.
-    for (let i = 0; i < raw.length; i++) arena[at + i] = raw[i];
+    for (let i = 0; i < n; i++) arena[at + i] = buf[start + i];
     this.#kOff[id] = at;
-    this.#kLen[id] = raw.length;
+    this.#kLen[id] = n;
     this.#kHash[id] = h;
-    this.#arenaUsed += raw.length;
-    slots[s] = id;
-    if (++this.#slotsUsed * 2 > slots.length) this.#rehash(slots.length * 2);
+    this.#arenaUsed += n;
+    this.#slots[s] = id;
+    if (++this.#slotsUsed * 2 > this.#slots.length) this.#rehash(this.#slots.length * 2);
     return a;
   }
 
-  #sameKey(id: number, raw: Buffer): boolean {
-    const n = raw.length;
+  /** The attributes of a byte-table entry, decoded again from its key (frozen, like stored ones). */
+  decodeKey(id: number): PathAttributes {
+    const off = this.#kOff[id];
+    const attrs = decodeAttributes(this.#arena, off, off + this.#kLen[id], KEY_CONTEXT).attrs;
+    const hop = this.#byId[id]?.nextHops[0];
+    // One next hop text for every set that has it.
+    if (hop !== undefined && attrs.nextHop === hop) attrs.nextHop = hop;
+    return Object.freeze(attrs);
+  }
+
+  #sameKey(id: number, buf: Buffer, start: number, end: number): boolean {
+    const n = end - start;
     if (this.#kLen[id] !== n) return false;
     const arena = this.#arena;
     const off = this.#kOff[id];
-    for (let i = 0; i < n; i++) if (arena[off + i] !== raw[i]) return false;
+    for (let i = 0; i < n; i++) if (arena[off + i] !== buf[start + i]) return false;
     return true;
   }
 
@@ -267,13 +412,7 @@ export class AttrTable {
     const table = bare ? this.#bare : this.#byKey;
     const have = table.get(key);
     if (have) return have;
-    const a = this.#make(attrs, this.#hopsOf(nextHops.length === 1 ? nextHops[0] : nextHops.join(','), nextHops), key, bare);
-    table.set(key, a);
-    return a;
-  }
-
-  /** A new entry with its own id, not yet in a key table. */
-  #make(attrs: PathAttributes, hops: Hops, key: string, bare: boolean): Attr {
+    const hops = this.#hopsOf(nextHops.length === 1 ? nextHops[0] : nextHops.join(','), nextHops);
     let rest = attrs;
     if (attrs.mpReach || attrs.mpUnreach) {
       const { mpReach: _r, mpUnreach: _u, ...others } = attrs;
@@ -283,12 +422,11 @@ export class AttrTable {
     if (rest.nextHop !== undefined && rest.nextHop === hops.nextHops[0] && !Object.isFrozen(rest)) rest.nextHop = hops.nextHops[0];
     // The decoder's objects belong to one UPDATE and are not reused, so the entry takes them over;
     // freezing the top level keeps holders from changing a set others share.
-    const stored = Object.freeze(rest);
-    const path = stored.asPath ?? [];
-    const first = path[0];
     const id = this.#free.pop() ?? this.#byId.length;
-    const a = new Entry(id, stored, hops, asPathLength(path as PathAttributes['asPath'] & object), first && (first.type === 2 || first.type === 1) && first.asns.length ? first.asns[0] : 0, key, bare);
+    const a = new Entry(id, hops, key, bare, this, Object.freeze(rest));
     this.#byId[id] = a;
+    this.cols.setFrom(id, rest);
+    table.set(key, a);
     return a;
   }
 
@@ -320,13 +458,4 @@ function firstOf(hops: readonly string[], v6: boolean): readonly string[] {
   if (h === undefined) return NONE;
   // A frozen one-hop list of the right family is its own first-hop list.
   return hops.length === 1 ? hops : Object.freeze([h]);
-}
-
-/** FNV-1a over the bytes, then murmur3's finaliser so the low bits the masks keep are mixed. */
-function hashBytes(b: Buffer): number {
-  let h = 0x811c9dc5 | 0;
-  for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b[i], 0x01000193);
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return (h ^ (h >>> 16)) & 0x7fffffff;
 }

@@ -9,6 +9,7 @@
 // It owns no sockets and no kernel state: it talks to sessions through PeerLink and tells listeners
 // about best-path changes as plain data.
 import { PrefixListBuilder, parsePrefix } from '../wire/prefix.js';
+import { UpdateScan, scanUpdate, v4PrefixAt } from '../wire/index.js';
 import { encodeAttributesForPacking, packUpdates, packWithdrawals, type EncodedAttributes } from '../wire/pack.js';
 import { AFI, type Afi, type PathAttributes, type PrefixList, type UpdateMessage } from '../wire/types.js';
 import type { ExportVerdict, Policy, PolicyRoute } from '../policy/types.js';
@@ -51,6 +52,22 @@ interface Group {
   members: number;
 }
 
+/** The one PolicyRoute the filters are handed; its attributes are read from the set only if asked. */
+class FilledRoute implements PolicyRoute {
+  afi: Afi = AFI.IPv4;
+  v4 = 0;
+  v6: Uint32Array | null = null;
+  v6Offset = 0;
+  len = 0;
+  attr: Attr | null = null;
+  from: PolicyRoute['from'] = null;
+  iface: string | null = null;
+
+  get attrs(): PathAttributes {
+    return this.attr?.attrs ?? {};
+  }
+}
+
 export class Rib {
   readonly prefixes = new PrefixTable();
   readonly attrs = new AttrTable();
@@ -88,11 +105,12 @@ export class Rib {
   #groups = new Map<string, Group>();
   #outAttrs = new Map<number, OutAttr>();
   #nextOut = 1;
-  #route: PolicyRoute = { afi: AFI.IPv4, v4: 0, v6: null, v6Offset: 0, len: 0, attrs: {}, from: null, iface: null };
+  #route = new FilledRoute();
   #localAttr: Attr;
   /** Arrival times are kept in tenths of a second from here (four octets a route). */
   readonly #epoch = Date.now();
   #cands: RibPeer[] = [];
+  readonly #scan = new UpdateScan();
 
   constructor(o: RibOptions) {
     this.#o = o;
@@ -359,6 +377,49 @@ export class Rib {
     if (p.received > p.cfg.maxPrefixes) this.#o.onMaxPrefix?.(p.cfg.name, p.cfg.maxPrefixes);
   }
 
+  /**
+   * update() for an UPDATE body buf[start, end) straight from the wire, on a 4-octet session without
+   * ADD-PATH: applied from the bytes, with no decoding and no allocation once its attribute set is
+   * known, when a validating walk finds it plain (bgpd/wire/scan.ts). False when it is not (errors,
+   * MP attributes, End-of-RIB and the like): nothing was done, and the caller decodes it for update().
+   */
+  ingest(name: string, buf: Buffer, start: number, end: number): boolean {
+    const p = this.#byName.get(name);
+    const s = this.#scan;
+    if (!scanUpdate(buf, start, end, p ? p.cfg.localAs : 0, this.#o.clusterId ?? -1, s)) return false;
+    if (!p) return true;
+    const t = this.prefixes;
+    for (let o = s.wStart; o < s.wEnd; ) {
+      const len = buf[o];
+      const pid = t.findV4(v4PrefixAt(buf, o), len);
+      if (pid >= 0) this.#withdraw(p, pid);
+      o += 1 + ((len + 7) >> 3);
+    }
+    if (s.nlriCount > 0) {
+      // The checks of loops(), on the walk's numbers.
+      const loops = s.localAsCount > p.cfg.numAllowedLocalAS || (p.ibgp && ((s.hasOriginatorId && s.originatorId === this.#o.routerId >>> 0) || s.clusterHit));
+      const attr = loops ? null : this.attrs.internScanned(buf, s);
+      const now = attr ? this.#tick() : 0;
+      for (let o = s.nStart; o < s.nEnd; ) {
+        const len = buf[o];
+        if (attr) this.#set(p, t.internV4(v4PrefixAt(buf, o), len), attr, now);
+        else {
+          const pid = t.findV4(v4PrefixAt(buf, o), len);
+          if (pid >= 0) this.#withdraw(p, pid);
+        }
+        o += 1 + ((len + 7) >> 3);
+      }
+    }
+    this.#schedule();
+    if (p.received > p.cfg.maxPrefixes) this.#o.onMaxPrefix?.(p.cfg.name, p.cfg.maxPrefixes);
+    return true;
+  }
+
+  /** What the last ingest() walk found (its NLRI and withdrawn fields), for the route trace. */
+  get scanned(): Readonly<UpdateScan> {
+    return this.#scan;
+  }
+
   /** RFC 4271 §9.1.2 / RFC 4456 §8: is this path one of our own coming back? */
   loops(p: RibPeer, a: PathAttributes): boolean {
     let mine = 0;
@@ -449,15 +510,28 @@ export class Rib {
       r.v6 = t.v6;
       r.v6Offset = 4 * t.v4[pid];
     }
-    r.attrs = attr.attrs;
+    r.attr = attr;
     r.from = from.origin;
     r.iface = from.local ? (this.#kernelIface.get(pid) ?? null) : null;
     return r;
   }
 
+  /**
+   * Now, in the arrival-time unit. Read from the clock once per turn of the event loop: every UPDATE
+   * of one socket read arrived at the same moment.
+   */
   #tick(): number {
-    return Math.round((Date.now() - this.#epoch) / 100);
+    if (this.#tickNow < 0) {
+      this.#tickNow = Math.round((Date.now() - this.#epoch) / 100);
+      queueMicrotask(this.#tickExpire);
+    }
+    return this.#tickNow;
   }
+
+  #tickNow = -1;
+  readonly #tickExpire = (): void => {
+    this.#tickNow = -1;
+  };
 
   // ---- decision ----
 
@@ -752,6 +826,7 @@ export class Rib {
         session: p.local ? null : p.cfg.name,
         peerAddress: p.local ? null : p.cfg.peerAddress,
         attrs: a.attrs,
+        attrId: a.id,
         nextHops: [...a.nextHops],
         best: p.slot === best,
         since: this.#epoch + p.inSince[pid] * 100,

@@ -10,6 +10,8 @@ export interface RibRouteView {
   session: string | null;
   peerAddress: string | null;
   attrs: PathAttributes;
+  /** The interned attribute set's id: paths with the same id share one set. */
+  attrId: number;
   nextHops: string[];
   best: boolean;
   /** When the path arrived (ms since the epoch). */

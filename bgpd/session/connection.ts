@@ -4,7 +4,7 @@
 // collision detection, the OPEN verdict, delivering routes) it hands to its owner.
 // One close path: errors only record why and raise an event; the FSM's DropTcp tears down.
 import type net from 'node:net';
-import { BgpWireError, Framer, decodeMessage, encodeMessage, notificationName, type CodecContext, type DecodeOptions, type Message, type OpenMessage, type RouteRefreshMessage, type UpdateMessage } from '../wire/index.js';
+import { BgpWireError, Framer, HEADER_LEN, MSG, decodeMessage, encodeMessage, notificationName, type CodecContext, type DecodeOptions, type Message, type OpenMessage, type RouteRefreshMessage, type UpdateMessage } from '../wire/index.js';
 import { transition, type FsmAction, type FsmEvent, type FsmState, type NotificationSpec, type StateName } from './fsm.js';
 import { PRE_OPEN_CONTEXT, type Negotiated } from './negotiate.js';
 import { Timer, jitter } from './timers.js';
@@ -41,6 +41,12 @@ export interface ConnectionOwner {
   decideOpen(conn: Connection, open: OpenMessage): OpenDecision;
   established(conn: Connection): void;
   update(conn: Connection, msg: UpdateMessage): void;
+  /**
+   * An UPDATE body buf[start, end) in Established, before any decoding, on a session whose UPDATEs
+   * a byte walk can read (4-octet AS numbers, no ADD-PATH received): true when it was taken as it
+   * is; false, and it is decoded and goes to update().
+   */
+  updateBytes?(conn: Connection, buf: Buffer, start: number, end: number): boolean;
   routeRefresh(conn: Connection, msg: RouteRefreshMessage): void;
   stateChanged(conn: Connection, from: StateName, to: StateName, cause: string): void;
   /** A NOTIFICATION was received; kept for status and graceful restart decisions. */
@@ -63,6 +69,11 @@ export class Connection {
   #current: Message | null = null;
   /** Why the connection is going down, for status ("Hold timer expired", "Connection refused"). */
   #cause = '';
+  /** UPDATEs may go to the owner's updateBytes (set from the negotiated decode context). */
+  #bytesIn = false;
+  /** The socket whose chunk is being cut into messages, and whether an UPDATE of it was taken raw. */
+  #chunkSock: net.Socket | null = null;
+  #rawTaken = false;
 
   constructor(owner: ConnectionOwner, fsm: FsmState) {
     this.#owner = owner;
@@ -90,6 +101,7 @@ export class Connection {
     this.#framer = new Framer({ extendedMessage: false });
     this.#ctxIn = PRE_OPEN_CONTEXT;
     this.#ctxOut = PRE_OPEN_CONTEXT;
+    this.#bytesIn = false;
     this.negotiated = null;
     let connected = !outgoing;
     sock.on('connect', () => {
@@ -136,12 +148,8 @@ export class Connection {
         return this.#owner.stopConnectRetryTimer();
       case 'StartIdleHoldTimer':
         return this.#owner.startIdleHoldTimer();
-      case 'StartHoldTimer': {
-        const ms = a.large ? LARGE_HOLD_MS : (this.negotiated?.holdTime ?? 0) * 1000;
-        if (ms > 0) this.#hold.start(ms);
-        else this.#hold.stop();
-        return;
-      }
+      case 'StartHoldTimer':
+        return this.#startHold(a.large);
       case 'StopHoldTimer':
         return this.#hold.stop();
       case 'StartKeepaliveTimer': {
@@ -185,6 +193,12 @@ export class Connection {
     }
   }
 
+  #startHold(large: boolean): void {
+    const ms = large ? LARGE_HOLD_MS : (this.negotiated?.holdTime ?? 0) * 1000;
+    if (ms > 0) this.#hold.start(ms);
+    else this.#hold.stop();
+  }
+
   /** Close the socket: what was written (a NOTIFICATION) is flushed first, then the socket goes. */
   drop(): void {
     const sock = this.#sock;
@@ -221,27 +235,42 @@ export class Connection {
   }
 
   #onData(chunk: Buffer): void {
-    let frames: Buffer[];
+    this.#chunkSock = this.#sock;
+    this.#rawTaken = false;
     try {
-      frames = this.#framer.push(chunk);
+      this.#framer.pushTo(chunk, this.#onFrame);
+    } catch (e) {
+      if (e !== this.#framer.error) throw e;
+      this.#wireError(e);
+    }
+    // The FSM restarts the hold timer on every UPDATE (§8.2.2 event 27); for the UPDATEs taken raw
+    // that is done once for the chunk they came in.
+    if (this.#rawTaken && this.#sock === this.#chunkSock && this.fsm.state === 'Established') this.#startHold(false);
+    this.#chunkSock = null;
+  }
+
+  /** One whole message of the chunk; false once the connection went down mid-chunk. */
+  readonly #onFrame = (buf: Buffer, off: number, len: number): boolean => {
+    const sock = this.#chunkSock;
+    if (this.#sock !== sock || !sock) return false;
+    if (this.#bytesIn && buf[off + 18] === MSG.UPDATE && this.fsm.state === 'Established' && this.#owner.updateBytes?.(this, buf, off + HEADER_LEN, off + len)) {
+      const c = this.#owner.counters;
+      c.messagesIn++;
+      c.updatesIn++;
+      this.#rawTaken = true;
+      return true;
+    }
+    let msg: Message;
+    try {
+      msg = decodeMessage(buf.subarray(off, off + len), this.#ctxIn, this.#owner.decodeOptions);
     } catch (e) {
       this.#wireError(e);
-      return;
+      return true;
     }
-    const sock = this.#sock;
-    for (const frame of frames) {
-      if (this.#sock !== sock || !sock) return; // the connection went down mid-batch
-      let msg: Message;
-      try {
-        msg = decodeMessage(frame, this.#ctxIn, this.#owner.decodeOptions);
-      } catch (e) {
-        this.#wireError(e);
-        continue;
-      }
-      this.#owner.counters.messagesIn++;
-      this.#onMessage(msg);
-    }
-  }
+    this.#owner.counters.messagesIn++;
+    this.#onMessage(msg);
+    return true;
+  };
 
   /** A decode error: RFC 4271 §6 says which NOTIFICATION; code 0 means ignore the message. */
   #wireError(e: unknown): void {
@@ -300,6 +329,7 @@ export class Connection {
     this.negotiated = d.negotiated;
     this.#ctxIn = d.negotiated.decode;
     this.#ctxOut = d.negotiated.encode;
+    this.#bytesIn = d.negotiated.decode.as4 && !d.negotiated.decode.addPath.ipv4;
     this.#framer.setExtendedMessage(d.negotiated.extendedMessage);
     this.fire({ type: 'BGPOpen' });
   }

@@ -171,6 +171,13 @@ const cease = (subcode: number): FsmAction => notify({ code: NOTIFY.Cease, subco
 const fsmError = (state: StateName): FsmAction => notify({ code: NOTIFY.FsmError, subcode: FSM_ERROR_SUBCODE[state] ?? 0 });
 const holdExpired = notify({ code: NOTIFY.HoldTimerExpired, subcode: 0 });
 
+// The actions of the messages that arrive all the time in Established, made once (callers only read
+// a transition's actions).
+const HOLD: FsmAction = Object.freeze({ type: 'StartHoldTimer', large: false });
+const ON_KEEPALIVE = Object.freeze([HOLD]) as FsmAction[];
+const ON_UPDATE = Object.freeze([HOLD, Object.freeze({ type: 'ProcessUpdate' })]) as FsmAction[];
+const ON_ROUTE_REFRESH = Object.freeze([HOLD, Object.freeze({ type: 'ProcessRouteRefresh' })]) as FsmAction[];
+
 /** The common way down: ConnectRetryTimer to zero, resources released, TCP dropped. */
 function down(s: FsmState, before: FsmAction[], counter: number): Transition {
   return to(
@@ -347,11 +354,11 @@ function established(s: FsmState, e: FsmEvent): Transition {
     case 'OpenCollisionDump':
       return down(s, [cease(CEASE.ConnectionCollisionResolution)], s.connectRetryCounter + 1);
     case 'KeepAliveMsg':
-      return stay(s, [{ type: 'StartHoldTimer', large: false }]);
+      return stay(s, ON_KEEPALIVE);
     case 'UpdateMsg':
-      return stay(s, [{ type: 'StartHoldTimer', large: false }, { type: 'ProcessUpdate' }]);
+      return stay(s, ON_UPDATE);
     case 'RouteRefreshMsg':
-      return stay(s, [{ type: 'StartHoldTimer', large: false }, { type: 'ProcessRouteRefresh' }]);
+      return stay(s, ON_ROUTE_REFRESH);
     case 'BGPHeaderErr':
     case 'BGPOpenMsgErr':
     case 'UpdateMsgErr':

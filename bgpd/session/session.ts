@@ -55,6 +55,8 @@ export interface DownInfo {
 export interface SessionListener {
   established(s: Session, n: Negotiated): void;
   update(s: Session, u: UpdateMessage): void;
+  /** An UPDATE body as received (see ConnectionOwner.updateBytes): true when taken as it is. */
+  updateBytes?(s: Session, buf: Buffer, start: number, end: number): boolean;
   endOfRib(s: Session, afi: Afi): void;
   routeRefresh(s: Session, afi: Afi, subtype: 0 | 1 | 2): void;
   down(s: Session, info: DownInfo): void;
@@ -352,6 +354,12 @@ export class Session implements ConnectionOwner {
       return;
     }
     this.#listener.update(this, msg);
+  }
+
+  updateBytes(conn: Connection, buf: Buffer, start: number, end: number): boolean {
+    // Anything but the main connection's UPDATEs goes the decoded way (which ignores them).
+    if (conn !== this.#main || !this.#listener.updateBytes) return false;
+    return this.#listener.updateBytes(this, buf, start, end);
   }
 
   routeRefresh(conn: Connection, msg: RouteRefreshMessage): void {

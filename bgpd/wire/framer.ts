@@ -3,7 +3,8 @@
 // messages are negotiated, RFC 8654) — and nothing else; decoding is decodeMessage's job. After an
 // error the stream is unsynchronised: the framer keeps throwing the same error and the session must
 // close. Messages returned are views of the pushed chunks or fresh copies; the framer never reuses
-// memory, so callers must not reuse a chunk after pushing it.
+// memory, so callers must not reuse a chunk after pushing it. pushTo hands each message to a sink as
+// (buffer, offset, length) instead, with no view made per message.
 import { badLength, BgpWireError } from './errors.js';
 import { ERR, HEADER_ERR } from './constants.js';
 import { HEADER_LEN, MAX_EXTENDED_MESSAGE_LEN, MAX_MESSAGE_LEN } from './types.js';
@@ -24,6 +25,9 @@ export function checkHeader(buf: Buffer, off: number, maxLen: number): number {
   if (len < HEADER_LEN || len > maxLen) throw badLength(len, `outside ${HEADER_LEN}..${maxLen}`);
   return len;
 }
+
+/** Takes one whole message buf[off, off + len) (header included); false stops the push. */
+export type FrameSink = (buf: Buffer, off: number, len: number) => boolean;
 
 export class Framer {
   /** Bytes of an incomplete message, kept as received until the message is whole. */
@@ -50,34 +54,44 @@ export class Framer {
 
   /** Feed bytes; returns the whole messages now available (header included), in order. */
   push(chunk: Buffer): Buffer[] {
-    if (this.#error) throw this.#error;
-    try {
-      return this.#push(chunk);
-    } catch (e) {
-      this.#error = e as BgpWireError;
-      throw e;
-    }
+    const out: Buffer[] = [];
+    this.pushTo(chunk, (buf, off, len) => {
+      out.push(off === 0 && len === buf.length ? buf : buf.subarray(off, off + len));
+      return true;
+    });
+    return out;
   }
 
-  #push(chunk: Buffer): Buffer[] {
-    const out: Buffer[] = [];
-    if (chunk.length === 0) return out;
+  /** The framing error that unsynchronised the stream, if any. */
+  get error(): BgpWireError | null {
+    return this.#error;
+  }
+
+  /**
+   * Feed bytes; each whole message goes to `sink` in order, until it answers false (the rest of the
+   * chunk is then dropped: the caller is done with this stream). A framing error is thrown after the
+   * messages before it were delivered, and again on every later push; what the sink throws passes
+   * through and leaves the framer as it was.
+   */
+  pushTo(chunk: Buffer, sink: FrameSink): void {
+    if (this.#error) throw this.#error;
+    if (chunk.length === 0) return;
     let off = 0;
     if (this.#buffered > 0) {
       // Finish the pending message from the front of the chunk; only its own bytes are joined, never
       // the rest of the chunk (and nothing is joined on every push: a large message arriving in tiny
       // segments would be copied once per segment, quadratic work a peer could force).
-      checkMarkerPrefix(chunk, this.#buffered);
+      this.#guard(() => checkMarkerPrefix(chunk, this.#buffered));
       if (this.#need === 0) {
         const want = HEADER_LEN - this.#buffered;
         if (chunk.length < want) {
           this.#chunks.push(chunk);
           this.#buffered += chunk.length;
-          return out;
+          return;
         }
         this.#chunks.push(chunk.subarray(0, want));
         const head = Buffer.concat(this.#chunks, HEADER_LEN);
-        this.#need = checkHeader(head, 0, this.#maxLen);
+        this.#need = this.#header(head, 0);
         this.#chunks = [head];
         this.#buffered = HEADER_LEN;
         off = want;
@@ -86,34 +100,54 @@ export class Framer {
       if (chunk.length - off < rest) {
         this.#chunks.push(off === 0 ? chunk : chunk.subarray(off));
         this.#buffered += chunk.length - off;
-        return out;
+        return;
       }
       this.#chunks.push(chunk.subarray(off, off + rest));
-      out.push(Buffer.concat(this.#chunks, this.#need));
+      const whole = Buffer.concat(this.#chunks, this.#need);
       off += rest;
       this.#chunks = [];
       this.#buffered = 0;
       this.#need = 0;
+      if (!sink(whole, 0, whole.length)) return;
     }
     const buf = chunk;
     while (buf.length - off >= HEADER_LEN) {
-      const len = checkHeader(buf, off, this.#maxLen);
+      const len = this.#header(buf, off);
       if (buf.length - off < len) {
         this.#need = len;
         break;
       }
-      out.push(buf.subarray(off, off + len));
+      const at = off;
       off += len;
+      if (!sink(buf, at, len)) return;
     }
     if (off < buf.length) {
       // A partial header can already prove a wrong marker: fail early rather than wait for bytes.
-      checkMarkerPrefix(buf.subarray(off, off + 16), 0);
+      this.#guard(() => checkMarkerPrefix(buf.subarray(off, off + 16), 0));
       // Keep the tail as its own copy: the caller's chunk is not ours to hold on to.
       const tail = Buffer.from(buf.subarray(off));
       this.#chunks = [tail];
       this.#buffered = tail.length;
     }
-    return out;
+  }
+
+  /** checkHeader, remembering its error: the stream stays unsynchronised from then on. */
+  #header(buf: Buffer, off: number): number {
+    try {
+      return checkHeader(buf, off, this.#maxLen);
+    } catch (e) {
+      this.#error = e as BgpWireError;
+      throw e;
+    }
+  }
+
+  #guard(check: () => void): void {
+    try {
+      check();
+    } catch (e) {
+      this.#error = e as BgpWireError;
+      throw e;
+    }
   }
 }
 

@@ -26,3 +26,5 @@ export {
   type ParsedPrefix,
 } from './prefix.js';
 export { ipv4ToString, ipv6ToString, parseIpv4, parseIpv6 } from './addr.js';
+export { v4PrefixAt } from './nlri.js';
+export { UpdateScan, hashBytes, scanUpdate } from './scan.js';

@@ -145,3 +145,13 @@ export function writeNlri(list: PrefixList, from: number, to: number, addPath: b
   }
   return p;
 }
+
+/**
+ * The address, as a host-order u32, of the IPv4 prefix whose length octet is buf[o] in a field
+ * without ADD-PATH; the next prefix starts at o + 1 + ((buf[o] + 7) >> 3). For fields a validating
+ * walk (scanUpdate) has checked: nothing is checked here.
+ */
+export function v4PrefixAt(buf: Buffer, o: number): number {
+  const n = (buf[o] + 7) >> 3;
+  return ((n > 0 ? buf[o + 1] << 24 : 0) | (n > 1 ? buf[o + 2] << 16 : 0) | (n > 2 ? buf[o + 3] << 8 : 0) | (n > 3 ? buf[o + 4] : 0)) >>> 0;
+}

@@ -51,8 +51,10 @@ describe('AttrTable byte keys', () => {
 
   it('shares next-hop lists and texts between sets', () => {
     const t = new AttrTable();
-    const a = t.internBytes(Buffer.from([1]), { origin: 0, nextHop: ['192.0.2', '1'].join('.') }, '192.0.2.1');
-    const b = t.internBytes(Buffer.from([2]), { origin: 1, nextHop: ['192.0.2', '1'].join('.') }, '192.0.2.1');
+    // ORIGIN IGP / INCOMPLETE, NEXT_HOP 192.0.2.1: the table decodes its sets from these bytes.
+    const nh = [0x40, 3, 4, 192, 0, 2, 1];
+    const a = t.internBytes(Buffer.from([0x40, 1, 1, 0, ...nh]), { origin: 0, nextHop: ['192.0.2', '1'].join('.') }, '192.0.2.1');
+    const b = t.internBytes(Buffer.from([0x40, 1, 1, 2, ...nh]), { origin: 2, nextHop: ['192.0.2', '1'].join('.') }, '192.0.2.1');
     expect(a).not.toBe(b);
     expect(a.nextHops).toBe(b.nextHops);
     expect(a.nextHops).toEqual(['192.0.2.1']);
@@ -60,5 +62,7 @@ describe('AttrTable byte keys', () => {
     expect(a.hop6).toEqual([]);
     expect(Object.isFrozen(a.attrs)).toBe(true);
     expect(a.attrs.nextHop).toBe('192.0.2.1');
+    expect(a.attrs.nextHop).toBe(b.attrs.nextHop); // one shared text
+    expect([a.origin, b.origin]).toEqual([0, 2]);
   });
 });
