@@ -1,9 +1,11 @@
 // Attribute interning: one entry per distinct attribute set, shared by every route that carries it
 // (BIRD's rta_lookup: "tables only contain cached rta's"). Routes hold a small number (the id) in
-// typed arrays; the id leads here. The decision process reads the numbers it compares from columns
-// indexed by id, computed once per attribute set rather than once per route. Sets keyed by their
-// wire bytes (the common case: IPv4 NLRI on a 4-octet session) keep only those bytes and the
-// numbers; their decoded attributes are made again from the bytes when a view or an export asks.
+// typed arrays; the id leads here. An entry is columns indexed by id — the numbers the decision
+// compares, computed once per set, its reference count, its shared next hops — and no object of its
+// own: an Attr is a light handle (id + table) made when asked, or one handle re-pointed per
+// candidate by the decision. Sets keyed by their wire bytes (the common case: IPv4 NLRI on a
+// 4-octet session) keep only those bytes; their decoded attributes are made again from the bytes
+// when a view or an export asks. Other sets keep their decoded object.
 import { asPathLength, decodeAttributes, hashBytes } from '../wire/index.js';
 import type { CodecContext, PathAttributes } from '../wire/types.js';
 import { grow } from './prefixes.js';
@@ -26,6 +28,7 @@ export interface Attr {
   readonly neighborAs: number;
   readonly originatorId: number | undefined;
   readonly clusterListLen: number;
+  /** References held by routes (a column of the table: every handle of one id sees the same). */
   refs: number;
   /** The key in a string table; '' for an entry of the byte table (internBytes, internScanned). */
   readonly key: string;
@@ -64,8 +67,17 @@ interface Hops {
 const HAS_LOCAL_PREF = 1;
 const HAS_ORIGINATOR = 2;
 
+/** Entry kinds: free id; keyed by wire bytes; by a composed string key; by a bare string key. */
+const FREE = 0;
+const BYTES = 1;
+const KEYED = 2;
+const BARE = 3;
+
 /** The decision's numbers per id, in typed arrays (no object or heap number per set). */
 class Columns {
+  refs = new Int32Array(1024);
+  /** FREE, or which table keys the entry (BYTES, KEYED, BARE). */
+  kind = new Uint8Array(1024);
   flags = new Uint8Array(1024);
   origin = new Uint8Array(1024);
   localPref = new Uint32Array(1024);
@@ -78,6 +90,8 @@ class Columns {
   ensure(id: number): void {
     if (id < this.flags.length) return;
     const cap = Math.max(id + 1, this.flags.length * 2);
+    this.refs = grow(this.refs, cap);
+    this.kind = grow(this.kind, cap);
     this.flags = grow(this.flags, cap);
     this.origin = grow(this.origin, cap);
     this.localPref = grow(this.localPref, cap);
@@ -118,34 +132,46 @@ class Columns {
 }
 
 /**
- * An interned attribute set: its id, reference count, key and shared next hops. The numbers are
- * read from the table's columns; the attributes are the stored object, or decoded from the key bytes.
+ * A handle on an interned attribute set: everything is read from the table's columns by id. Handles
+ * are cheap and interchangeable — two handles of one id are the same set — and the decision keeps
+ * one per candidate whose id it moves (see at()).
  */
-class Entry implements Attr {
-  refs = 0;
+export class AttrRef implements Attr {
   constructor(
-    readonly id: number,
-    readonly hops: Hops,
-    readonly key: string,
-    readonly bare: boolean,
     readonly table: AttrTable,
-    readonly stored: PathAttributes | null,
+    public id: number,
   ) {}
 
+  get refs(): number {
+    return this.table.cols.refs[this.id];
+  }
+
+  set refs(n: number) {
+    this.table.cols.refs[this.id] = n;
+  }
+
   get attrs(): PathAttributes {
-    return this.stored ?? this.table.decodeKey(this.id);
+    return this.table.attrsOf(this.id);
+  }
+
+  get key(): string {
+    return this.table.keyOf(this.id);
+  }
+
+  get bare(): boolean {
+    return this.table.cols.kind[this.id] !== KEYED;
   }
 
   get nextHops(): readonly string[] {
-    return this.hops.nextHops;
+    return this.table.hopsOf(this.id).nextHops;
   }
 
   get hop4(): readonly string[] {
-    return this.hops.hop4;
+    return this.table.hopsOf(this.id).hop4;
   }
 
   get hop6(): readonly string[] {
-    return this.hops.hop6;
+    return this.table.hopsOf(this.id).hop6;
   }
 
   get localPref(): number | undefined {
@@ -191,12 +217,17 @@ const KEY_CONTEXT: CodecContext = Object.freeze({ as4: true, addPath: Object.fre
 const OCTET = Array.from({ length: 256 }, (_, i) => String(i));
 
 export class AttrTable {
-  /** The decision's numbers by id. */
+  /** The entries, by id: the decision's numbers, reference counts and kinds. */
   readonly cols = new Columns();
-  #byKey = new Map<string, Attr>();
-  #bare = new Map<string, Attr>();
-  #byId: (Attr | undefined)[] = [undefined]; // id 0 means "no route"
+  #byKey = new Map<string, number>();
+  #bare = new Map<string, number>();
+  /** Ids handed out so far (id 0 means "no route" and is never used). */
+  #ids = 1;
   #free: number[] = [];
+  /** Shared next hops by id (one pointer an entry). */
+  #hopsById: (Hops | undefined)[] = [undefined];
+  /** Decoded attributes and key of the entries not keyed by wire bytes (KEYED, BARE). */
+  #stored = new Map<number, { attrs: PathAttributes; key: string }>();
   #hops = new Map<string, Hops>();
   /** The same shared next hops by IPv4 address as a u32, for the scanned path (no text per set). */
   #hops4 = new Map<number, Hops>();
@@ -225,24 +256,25 @@ export class AttrTable {
    * IPv4 NLRI with the NEXT_HOP attribute): the same as rawKey's bare form, without the string.
    * Interns under a copy of the bytes when there is none, with the numbers of `attrs` (read only
    * then); the attributes themselves are decoded from the bytes when asked. The caller takes
-   * references with ref().
+   * references (refs, or ref()).
    */
   internBytes(raw: Buffer, attrs: PathAttributes, nextHop: string): Attr {
     const h = hashBytes(raw, 0, raw.length);
     const s = this.#probe(raw, 0, raw.length, h);
-    if (s < 0) return this.#byId[-s]!;
-    const a = this.#makeKeyed(raw, 0, raw.length, h, s, this.#hopsOf(nextHop));
-    this.cols.setFrom(a.id, attrs);
-    return a;
+    if (s < 0) return new AttrRef(this, -s);
+    const id = this.#makeKeyed(raw, 0, raw.length, h, s, this.#hopsOf(nextHop));
+    this.cols.setFrom(id, attrs);
+    return new AttrRef(this, id);
   }
 
   /**
    * internBytes for attributes a validating walk found at buf[s.aStart, s.aEnd), with the hash and
-   * numbers it computed: nothing is decoded, and nothing is allocated when the set is known.
+   * numbers it computed; the id of the entry. Nothing is decoded, and nothing is allocated when the
+   * set is known.
    */
-  internScanned(buf: Buffer, s: ScannedAttrs): Attr {
+  internScanned(buf: Buffer, s: ScannedAttrs): number {
     const slot = this.#probe(buf, s.aStart, s.aEnd, s.hash);
-    if (slot < 0) return this.#byId[-slot]!;
+    if (slot < 0) return -slot;
     let hops = this.#hops4.get(s.nextHop);
     if (hops === undefined) {
       if (this.#hops4.size >= HOPS_MEMO) this.#hops4.clear();
@@ -250,9 +282,9 @@ export class AttrTable {
       hops = this.#hopsOf(`${OCTET[n >>> 24]}.${OCTET[(n >>> 16) & 255]}.${OCTET[(n >>> 8) & 255]}.${OCTET[n & 255]}`);
       this.#hops4.set(n, hops);
     }
-    const a = this.#makeKeyed(buf, s.aStart, s.aEnd, s.hash, slot, hops);
-    this.cols.setScanned(a.id, s);
-    return a;
+    const id = this.#makeKeyed(buf, s.aStart, s.aEnd, s.hash, slot, hops);
+    this.cols.setScanned(id, s);
+    return id;
   }
 
   /** -id when buf[start, end) is a key of the byte table, else the free slot where it would go. */
@@ -266,11 +298,20 @@ export class AttrTable {
     }
   }
 
+  /** A fresh id of kind `kind` with next hops `hops`, no references yet. */
+  #newId(kind: number, hops: Hops): number {
+    const id = this.#free.pop() ?? this.#ids++;
+    const c = this.cols;
+    c.ensure(id);
+    c.kind[id] = kind;
+    c.refs[id] = 0;
+    this.#hopsById[id] = hops;
+    return id;
+  }
+
   /** A new entry of the byte table under a copy of buf[start, end), put in hash slot `s`. */
-  #makeKeyed(buf: Buffer, start: number, end: number, h: number, s: number, hops: Hops): Attr {
-    const id = this.#free.pop() ?? this.#byId.length;
-    const a = new Entry(id, hops, '', true, this, null);
-    this.#byId[id] = a;
+  #makeKeyed(buf: Buffer, start: number, end: number, h: number, s: number, hops: Hops): number {
+    const id = this.#newId(BYTES, hops);
     if (id >= this.#kOff.length) {
       const cap = Math.max(id + 1, this.#kOff.length * 2);
       this.#kOff = grow(this.#kOff, cap);
@@ -289,17 +330,27 @@ export class AttrTable {
     this.#arenaUsed += n;
     this.#slots[s] = id;
     if (++this.#slotsUsed * 2 > this.#slots.length) this.#rehash(this.#slots.length * 2);
-    return a;
+    return id;
   }
 
-  /** The attributes of a byte-table entry, decoded again from its key (frozen, like stored ones). */
-  decodeKey(id: number): PathAttributes {
+  /** The attributes of an entry: stored, or decoded again from its key bytes (frozen either way). */
+  attrsOf(id: number): PathAttributes {
+    const stored = this.#stored.get(id);
+    if (stored) return stored.attrs;
     const off = this.#kOff[id];
     const attrs = decodeAttributes(this.#arena, off, off + this.#kLen[id], KEY_CONTEXT).attrs;
-    const hop = this.#byId[id]?.nextHops[0];
+    const hop = this.#hopsById[id]?.nextHops[0];
     // One next hop text for every set that has it.
     if (hop !== undefined && attrs.nextHop === hop) attrs.nextHop = hop;
     return Object.freeze(attrs);
+  }
+
+  keyOf(id: number): string {
+    return this.#stored.get(id)?.key ?? '';
+  }
+
+  hopsOf(id: number): Hops {
+    return this.#hopsById[id]!;
   }
 
   #sameKey(id: number, buf: Buffer, start: number, end: number): boolean {
@@ -398,20 +449,28 @@ export class AttrTable {
     return `j${nextHops.join(',')}\u0000${JSON.stringify(rest, bigintSafe)}`;
   }
 
+  /** A handle on entry `id` (a fresh one each call; see at() for a reused one). */
   get(id: number): Attr {
-    return this.#byId[id]!;
+    return new AttrRef(this, id);
   }
 
-  /** The interned entry for a key, with one more reference, or undefined when there is none yet. */
+  /** `handle` pointed at entry `id`: the decision's per-candidate handle, moved instead of made. */
+  at(handle: AttrRef, id: number): AttrRef {
+    handle.id = id;
+    return handle;
+  }
+
+  /** The interned entry for a key, or undefined when there is none yet. */
   lookup(key: string, bare = false): Attr | undefined {
-    return (bare ? this.#bare : this.#byKey).get(key);
+    const id = (bare ? this.#bare : this.#byKey).get(key);
+    return id === undefined ? undefined : new AttrRef(this, id);
   }
 
-  /** Intern `attrs` under `key` (see rawKey/plainKey); the caller takes references with ref(). */
+  /** Intern `attrs` under `key` (see rawKey/plainKey); the caller takes references. */
   intern(attrs: PathAttributes, nextHops: readonly string[], key = AttrTable.plainKey(attrs, nextHops), bare = false): Attr {
     const table = bare ? this.#bare : this.#byKey;
     const have = table.get(key);
-    if (have) return have;
+    if (have !== undefined) return new AttrRef(this, have);
     const hops = this.#hopsOf(nextHops.length === 1 ? nextHops[0] : nextHops.join(','), nextHops);
     let rest = attrs;
     if (attrs.mpReach || attrs.mpUnreach) {
@@ -422,12 +481,11 @@ export class AttrTable {
     if (rest.nextHop !== undefined && rest.nextHop === hops.nextHops[0] && !Object.isFrozen(rest)) rest.nextHop = hops.nextHops[0];
     // The decoder's objects belong to one UPDATE and are not reused, so the entry takes them over;
     // freezing the top level keeps holders from changing a set others share.
-    const id = this.#free.pop() ?? this.#byId.length;
-    const a = new Entry(id, hops, key, bare, this, Object.freeze(rest));
-    this.#byId[id] = a;
+    const id = this.#newId(bare ? BARE : KEYED, hops);
+    this.#stored.set(id, { attrs: Object.freeze(rest), key });
     this.cols.setFrom(id, rest);
-    table.set(key, a);
-    return a;
+    table.set(key, id);
+    return new AttrRef(this, id);
   }
 
   /** The shared frozen next-hop lists for next hops `k` (joined with ','; `list` when more than one). */
@@ -442,13 +500,29 @@ export class AttrTable {
     return h;
   }
 
+  /** One more reference to entry `id`. */
+  ref(id: number): void {
+    this.cols.refs[id]++;
+  }
+
   /** Drop one reference; the entry goes when none is left. */
   release(a: Attr): void {
-    if (--a.refs > 0) return;
-    if (a.bare && a.key === '') this.#unslot(a.id);
-    else (a.bare ? this.#bare : this.#byKey).delete(a.key);
-    this.#byId[a.id] = undefined;
-    this.#free.push(a.id);
+    this.releaseId(a.id);
+  }
+
+  releaseId(id: number): void {
+    const c = this.cols;
+    if (--c.refs[id] > 0) return;
+    const kind = c.kind[id];
+    if (kind === BYTES) this.#unslot(id);
+    else {
+      const key = this.#stored.get(id)!.key;
+      (kind === BARE ? this.#bare : this.#byKey).delete(key);
+      this.#stored.delete(id);
+    }
+    c.kind[id] = FREE;
+    this.#hopsById[id] = undefined;
+    this.#free.push(id);
   }
 }
 

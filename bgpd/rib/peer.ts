@@ -6,6 +6,7 @@ import type { CodecContext } from '../wire/types.js';
 import type { ExportFilter, ImportFilter, PolicyPeer } from '../policy/types.js';
 import { grow } from './prefixes.js';
 import type { Candidate } from './decision.js';
+import { AttrRef, type AttrTable } from './attrs.js';
 import type { ExportSource, ExportTarget } from './export.js';
 
 /** What the RIB needs of a session: a structural subset of bgpd/session's Session. */
@@ -46,6 +47,8 @@ export class RibPeer {
   readonly policyPeer: PolicyPeer;
   readonly source: ExportSource;
   readonly candidate: Candidate;
+  /** The decision's handle on this peer's path for the prefix being decided (re-pointed, never made). */
+  readonly handle: AttrRef;
   /** The PolicyRoute origin of this peer's routes (null for this node's own). */
   readonly origin: { session: string; ibgp: boolean; peerAddress: string } | null;
   link: PeerLink | null = null;
@@ -79,7 +82,7 @@ export class RibPeer {
   sendEor = false;
   sendEorr = false;
 
-  constructor(slot: number, cfg: RibPeerConfig, local: boolean, localRouterId: number) {
+  constructor(slot: number, cfg: RibPeerConfig, local: boolean, localRouterId: number, attrs: AttrTable) {
     this.slot = slot;
     this.cfg = cfg;
     this.local = local;
@@ -87,7 +90,8 @@ export class RibPeer {
     this.policyPeer = { session: cfg.name, ibgp: this.ibgp, filters: cfg.filters, family: cfg.family };
     this.source = { local, ebgp: !this.ibgp, rrClient: cfg.rrClient, routerId: localRouterId };
     this.origin = local ? null : { session: cfg.name, ibgp: this.ibgp, peerAddress: cfg.peerAddress };
-    this.candidate = { attr: null as never, local, ebgp: !this.ibgp, localAs: cfg.localAs, peerRouterId: localRouterId, peerOrder: '', igpCost: undefined };
+    this.handle = new AttrRef(attrs, 0);
+    this.candidate = { attr: this.handle, local, ebgp: !this.ibgp, localAs: cfg.localAs, peerRouterId: localRouterId, peerOrder: '', igpCost: undefined };
   }
 
   get afi(): 1 | 2 {

@@ -54,17 +54,19 @@ interface Group {
 
 /** The one PolicyRoute the filters are handed; its attributes are read from the set only if asked. */
 class FilledRoute implements PolicyRoute {
+  constructor(readonly table: AttrTable) {}
   afi: Afi = AFI.IPv4;
   v4 = 0;
   v6: Uint32Array | null = null;
   v6Offset = 0;
   len = 0;
-  attr: Attr | null = null;
+  /** The attribute set's id. */
+  attr = 0;
   from: PolicyRoute['from'] = null;
   iface: string | null = null;
 
   get attrs(): PathAttributes {
-    return this.attr?.attrs ?? {};
+    return this.attr ? this.table.attrsOf(this.attr) : {};
   }
 }
 
@@ -105,7 +107,7 @@ export class Rib {
   #groups = new Map<string, Group>();
   #outAttrs = new Map<number, OutAttr>();
   #nextOut = 1;
-  #route = new FilledRoute();
+  #route: FilledRoute;
   #localAttr: Attr;
   /** Arrival times are kept in tenths of a second from here (four octets a route). */
   readonly #epoch = Date.now();
@@ -114,6 +116,7 @@ export class Rib {
 
   constructor(o: RibOptions) {
     this.#o = o;
+    this.#route = new FilledRoute(this.attrs);
     this.prefixes.onGrow((cap) => {
       const old = this.#best.length;
       this.#best = grow(this.#best, cap);
@@ -133,7 +136,7 @@ export class Rib {
   // ---- peers ----
 
   #addPeer(cfg: RibPeerConfig, local = false): RibPeer {
-    const p = new RibPeer(this.#peers.length, cfg, local, this.#o.routerId);
+    const p = new RibPeer(this.#peers.length, cfg, local, this.#o.routerId, this.attrs);
     p.candidate.peerOrder = addressOrder(cfg.peerAddress || '0.0.0.0');
     this.#peers.push(p);
     this.#active.push(p);
@@ -187,7 +190,7 @@ export class Rib {
       const id = p.inAttr[pid];
       if (id === 0) continue;
       const was = (p.inFlags[pid] & ACCEPTED) !== 0;
-      const now = p.importFilter(this.#fill(pid, this.attrs.get(id), p));
+      const now = p.importFilter(this.#fill(pid, id, p));
       if (was === now) continue;
       p.inFlags[pid] ^= ACCEPTED;
       p.accepted += now ? 1 : -1;
@@ -215,7 +218,7 @@ export class Rib {
       const pid = this.#pidOf(text);
       if (pid < 0) continue;
       this.#localPids.set(text, pid);
-      this.#set(this.#local, pid, this.#localAttr, now);
+      this.#set(this.#local, pid, this.#localAttr.id, now);
     }
     this.#schedule();
   }
@@ -236,7 +239,7 @@ export class Rib {
       if (pid < 0) continue;
       this.#kernelPids.set(r.prefix, pid);
       this.#kernelIface.set(pid, r.iface);
-      if (!this.#localPids.has(r.prefix)) this.#set(this.#local, pid, this.#localAttr, now);
+      if (!this.#localPids.has(r.prefix)) this.#set(this.#local, pid, this.#localAttr.id, now);
       // A changed interface can change what export policy says.
       this.#markDirty(pid);
     }
@@ -364,12 +367,12 @@ export class Rib {
             const key = u.attrKey ? AttrTable.rawKey(u.attrKey, as4, undefined) : AttrTable.plainKey(a, nh);
             attr = this.attrs.lookup(key) ?? this.attrs.intern(a, nh, key);
           }
-          this.#announceList(p, u.nlri, attr, now);
+          this.#announceList(p, u.nlri, attr.id, now);
         }
         const mp = a.mpReach;
         if (mp && mp.nlri.count > 0 && (mp.afi === AFI.IPv4 || mp.afi === AFI.IPv6) && mp.safi === 1) {
           const key = u.attrKey ? AttrTable.rawKey(u.attrKey, as4, mp.nextHops) : AttrTable.plainKey(a, mp.nextHops);
-          this.#announceList(p, mp.nlri, this.attrs.lookup(key) ?? this.attrs.intern(a, mp.nextHops, key), now);
+          this.#announceList(p, mp.nlri, (this.attrs.lookup(key) ?? this.attrs.intern(a, mp.nextHops, key)).id, now);
         }
       }
     }
@@ -398,7 +401,7 @@ export class Rib {
     if (s.nlriCount > 0) {
       // The checks of loops(), on the walk's numbers.
       const loops = s.localAsCount > p.cfg.numAllowedLocalAS || (p.ibgp && ((s.hasOriginatorId && s.originatorId === this.#o.routerId >>> 0) || s.clusterHit));
-      const attr = loops ? null : this.attrs.internScanned(buf, s);
+      const attr = loops ? 0 : this.attrs.internScanned(buf, s);
       const now = attr ? this.#tick() : 0;
       for (let o = s.nStart; o < s.nEnd; ) {
         const len = buf[o];
@@ -448,7 +451,7 @@ export class Rib {
     }
   }
 
-  #announceList(p: RibPeer, list: PrefixList, attr: Attr, now: number): void {
+  #announceList(p: RibPeer, list: PrefixList, attr: number, now: number): void {
     const t = this.prefixes;
     if (list.afi === AFI.IPv4) {
       for (let i = 0; i < list.count; i++) this.#set(p, t.internV4(list.addrs[i], list.lens[i]), attr, now);
@@ -457,16 +460,17 @@ export class Rib {
     }
   }
 
-  #set(p: RibPeer, pid: number, attr: Attr, now: number): void {
+  /** Peer p's path for prefix `pid` is now attribute set `attr` (an id). */
+  #set(p: RibPeer, pid: number, attr: number, now: number): void {
     p.ensureIn(pid);
     const old = p.inAttr[pid];
     const flags = p.inFlags[pid];
-    if (old === attr.id) {
+    if (old === attr) {
       if (flags & STALE) p.inFlags[pid] = flags & ~STALE;
       return;
     }
-    attr.refs++;
-    if (old !== 0) this.attrs.release(this.attrs.get(old));
+    this.attrs.ref(attr);
+    if (old !== 0) this.attrs.releaseId(old);
     else p.received++;
     const ok = p.importFilter(this.#fill(pid, attr, p));
     const was = old !== 0 && (flags & ACCEPTED) !== 0;
@@ -474,7 +478,7 @@ export class Rib {
       p.accepted += ok ? 1 : -1;
       this.#routes += ok ? 1 : -1;
     }
-    p.inAttr[pid] = attr.id;
+    p.inAttr[pid] = attr;
     p.inFlags[pid] = ok ? ACCEPTED : 0;
     p.inSince[pid] = now;
     this.#markDirty(pid);
@@ -484,7 +488,7 @@ export class Rib {
     if (pid >= p.inAttr.length) return;
     const old = p.inAttr[pid];
     if (old === 0) return;
-    this.attrs.release(this.attrs.get(old));
+    this.attrs.releaseId(old);
     p.received--;
     if (p.inFlags[pid] & ACCEPTED) {
       p.accepted--;
@@ -496,7 +500,7 @@ export class Rib {
   }
 
   /** The shared PolicyRoute, filled for one prefix and path (no allocation). */
-  #fill(pid: number, attr: Attr, from: RibPeer): PolicyRoute {
+  #fill(pid: number, attr: number, from: RibPeer): PolicyRoute {
     const r = this.#route;
     const t = this.prefixes;
     r.afi = t.afi[pid] as Afi;
@@ -586,7 +590,7 @@ export class Rib {
       if (pid >= p.inAttr.length) continue;
       const id = p.inAttr[pid];
       if (id === 0 || (p.inFlags[pid] & ACCEPTED) === 0) continue;
-      p.candidate.attr = this.attrs.get(id);
+      p.candidate.attr = this.attrs.at(p.handle, id);
       cands[n++] = p;
       if (best === null || compare(p.candidate, best.candidate) < 0) best = p;
     }
@@ -764,18 +768,18 @@ export class Rib {
     const src = this.#peers[slot];
     if (!src || !p.exportFilter) return 0;
     if (!mayExport(src.source, g.target)) return 0;
-    const attr = this.attrs.get(this.#bestAttr[pid]);
-    const verdict = p.exportFilter(this.#fill(pid, attr, src));
+    const attrId = this.#bestAttr[pid];
+    const verdict = p.exportFilter(this.#fill(pid, attrId, src));
     if (verdict === null) return 0;
     let m = g.cache.get(verdict);
     if (!m) {
       m = new Map();
       g.cache.set(verdict, m);
     }
-    const key = attr.id * 65536 + slot;
+    const key = attrId * 65536 + slot;
     let id = m.get(key);
     if (id === undefined) {
-      const out = exportAttrs(attr, src.source, g.target, verdict.communities.length || verdict.largeCommunities.length ? verdict : null);
+      const out = exportAttrs(this.attrs.get(attrId), src.source, g.target, verdict.communities.length || verdict.largeCommunities.length ? verdict : null);
       id = 0;
       if (out) {
         id = this.#nextOut++;
