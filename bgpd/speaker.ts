@@ -9,6 +9,7 @@ import { computeSessions, type DesiredSession } from '../peers/index.js';
 import { ipv4ToString, parseIpv4, prefixToString, v4PrefixAt, type PrefixList, type UpdateMessage, type UpdateScan } from './wire/index.js';
 import type { TraceLog } from './control/index.js';
 import { compilePolicy, type Policy } from './policy/index.js';
+import { warmUp } from './rib/warmup.js';
 import { AdjRibInView, Rib, type BestChange, type RibPeerConfig, type RibRouteView } from './rib/index.js';
 import { routerIdFromText } from './session/negotiate.js';
 import { Session, type SessionConfig, type SessionListener, type SessionStatus } from './session/session.js';
@@ -45,6 +46,11 @@ export interface SpeakerOptions {
    * has not sent End-of-RIB (BIRD's graceful restart wait, 240 s).
    */
   convergeWaitMs?: number;
+  /**
+   * Before the first session starts, run a synthetic table through a throwaway RIB so the first real
+   * table meets optimised code (bgpd/rib/warmup.ts); default on, once per process.
+   */
+  warmUp?: boolean;
 }
 
 /** Generous enough for a full Internet table, small enough to stop a runaway peer. */
@@ -77,7 +83,16 @@ export class Speaker {
   /** Bring sessions and listeners in line with a model; unchanged sessions are left alone. */
   async apply(model: NodeModel): Promise<void> {
     const oldModel = this.#model;
-    if (this.#startedAt === 0) this.#startedAt = Date.now();
+    if (this.#startedAt === 0) {
+      this.#startedAt = Date.now();
+      // Only a speed-up: whatever goes wrong in it, the sessions start all the same.
+      if (this.#opts.warmUp !== false) {
+        await warmUp().then(
+          (ms) => ms && this.#opts.log.debug({ ms: Math.round(ms) }, 'RIB code warmed up on a synthetic table'),
+          (e: Error) => this.#opts.log.warn({ err: e.message }, 'RIB warm-up failed'),
+        );
+      }
+    }
     this.#model = model;
     const plan = model.nodeFound && model.routerId ? computeSessions(model) : { sessions: [], problems: [] };
     for (const p of plan.problems) this.#opts.log.warn({ source: p.source }, p.message);
