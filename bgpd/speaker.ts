@@ -83,22 +83,22 @@ export class Speaker {
   /** Bring sessions and listeners in line with a model; unchanged sessions are left alone. */
   async apply(model: NodeModel): Promise<void> {
     const oldModel = this.#model;
-    if (this.#startedAt === 0) {
-      this.#startedAt = Date.now();
-      // Only a speed-up: whatever goes wrong in it, the sessions start all the same.
-      if (this.#opts.warmUp !== false) {
-        await warmUp().then(
-          (ms) => ms && this.#opts.log.debug({ ms: Math.round(ms) }, 'RIB code warmed up on a synthetic table'),
-          (e: Error) => this.#opts.log.warn({ err: e.message }, 'RIB warm-up failed'),
-        );
-      }
-    }
+    const first = this.#startedAt === 0;
+    if (first) this.#startedAt = Date.now();
     this.#model = model;
     const plan = model.nodeFound && model.routerId ? computeSessions(model) : { sessions: [], problems: [] };
     for (const p of plan.problems) this.#opts.log.warn({ source: p.source }, p.message);
     // Compiled before anything that can fail (a listener), so the kernel follows a model even then.
     const policy = compilePolicy(model);
     this.#policy = policy;
+    // Before the first session starts, with the policy its RIB will use. Only a speed-up: whatever
+    // goes wrong in it, the sessions start all the same.
+    if (first && this.#opts.warmUp !== false) {
+      await warmUp(policy).then(
+        (ms) => ms && this.#opts.log.debug({ ms: Math.round(ms) }, 'RIB code warmed up on a synthetic table'),
+        (e: Error) => this.#opts.log.warn({ err: e.message }, 'RIB warm-up failed'),
+      );
+    }
     this.#planned = plan.sessions;
     await this.#applyListeners(model, plan.sessions);
     const wanted = new Map(plan.sessions.map((d) => [d.name, d]));

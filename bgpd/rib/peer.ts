@@ -84,7 +84,19 @@ export class RibPeer {
 
   constructor(slot: number, cfg: RibPeerConfig, local: boolean, localRouterId: number, attrs: AttrTable) {
     this.slot = slot;
-    this.cfg = cfg;
+    // A copy in one shape (one map for every peer's config, whoever built it: the hot paths read it).
+    this.cfg = {
+      name: cfg.name,
+      peerAddress: cfg.peerAddress,
+      localAs: cfg.localAs,
+      peerAs: cfg.peerAs,
+      family: cfg.family,
+      rrClient: cfg.rrClient,
+      nextHop: cfg.nextHop,
+      numAllowedLocalAS: cfg.numAllowedLocalAS,
+      filters: cfg.filters,
+      maxPrefixes: cfg.maxPrefixes,
+    };
     this.local = local;
     this.ibgp = local || cfg.localAs === cfg.peerAs;
     this.policyPeer = { session: cfg.name, ibgp: this.ibgp, filters: cfg.filters, family: cfg.family };

@@ -73,7 +73,7 @@ class FilledRoute implements PolicyRoute {
 export class Rib {
   readonly prefixes = new PrefixTable();
   readonly attrs = new AttrTable();
-  readonly #o: RibOptions;
+  readonly #o: Required<Pick<RibOptions, 'routerId' | 'localAs' | 'clusterId' | 'batch'>> & Pick<RibOptions, 'onMaxPrefix' | 'onAdvertised'>;
   #policy: Policy | null = null;
   #peers: (RibPeer | null)[] = [];
   #byName = new Map<string, RibPeer>();
@@ -115,7 +115,9 @@ export class Rib {
   readonly #scan = new UpdateScan();
 
   constructor(o: RibOptions) {
-    this.#o = o;
+    // Copied into one shape whatever the caller passed, so the hot paths that read it see one map
+    // (the warm-up's RIB and a speaker's share their optimised code).
+    this.#o = { routerId: o.routerId, localAs: o.localAs, clusterId: o.clusterId, batch: o.batch ?? 16384, onMaxPrefix: o.onMaxPrefix, onAdvertised: o.onAdvertised };
     this.#route = new FilledRoute(this.attrs);
     this.prefixes.onGrow((cap) => {
       const old = this.#best.length;
@@ -542,15 +544,18 @@ export class Rib {
   #markDirty(pid: number): void {
     if (this.#dirty[pid]) return;
     this.#dirty[pid] = 1;
-    if (this.#dTail === this.#dq.length) {
-      if (this.#dHead > 0) {
-        this.#dq.copyWithin(0, this.#dHead, this.#dTail);
-        this.#dTail -= this.#dHead;
-        this.#dHead = 0;
-      }
-      if (this.#dTail === this.#dq.length) this.#dq = grow(this.#dq, this.#dq.length * 2);
-    }
+    if (this.#dTail === this.#dq.length) this.#queueRoom();
     this.#dq[this.#dTail++] = pid;
+  }
+
+  /** Room at the tail of the dirty queue: decided entries dropped from the front, else twice the size. */
+  #queueRoom(): void {
+    if (this.#dHead > 0) {
+      this.#dq.copyWithin(0, this.#dHead, this.#dTail);
+      this.#dTail -= this.#dHead;
+      this.#dHead = 0;
+    }
+    if (this.#dTail === this.#dq.length) this.#dq = grow(this.#dq, this.#dq.length * 2);
   }
 
   #schedule(): void {
@@ -566,7 +571,7 @@ export class Rib {
 
   #runBatch(): void {
     this.#scheduled = false;
-    const end = Math.min(this.#dTail, this.#dHead + (this.#o.batch ?? 16384));
+    const end = Math.min(this.#dTail, this.#dHead + this.#o.batch);
     const changes: BestChange[] | null = this.#bestListeners.length ? [] : null;
     while (this.#dHead < end) {
       const pid = this.#dq[this.#dHead++];

@@ -4,6 +4,7 @@
 // taking its clients' — meets optimised code instead of the interpreter. It runs once per process,
 // takes a few tens of milliseconds, and leaves nothing behind: the RIB, its tables and the bytes are
 // garbage when it returns. Nothing of it is ever sent or installed.
+import { Framer } from '../wire/index.js';
 import type { Policy } from '../policy/types.js';
 import { Rib } from './rib.js';
 import type { RibPeerConfig } from './peer.js';
@@ -30,7 +31,7 @@ const peer = (name: string, peerAs: number): RibPeerConfig => ({
   nextHop: 'auto',
   numAllowedLocalAS: 0,
   filters: [],
-  maxPrefixes: Infinity,
+  maxPrefixes: 2_000_000,
 });
 
 /** Writes UPDATEs back to back into one buffer, as a socket read holds them. */
@@ -139,18 +140,27 @@ let done = false;
 /**
  * Run the synthetic table through a throwaway RIB once per process; resolves when its decisions are
  * done. Later calls resolve at once. Returns the milliseconds spent (0 when it had already run).
+ * `policy` should be the one the speaker's RIB will use: its filters are then the very closures the
+ * optimised code was made for (another closure at the same call would throw that code away).
  */
-export async function warmUp(): Promise<number> {
+export async function warmUp(policy: Policy = acceptAll): Promise<number> {
   if (done) return 0;
   done = true;
   const t0 = performance.now();
-  const { buf, at } = warmUpFeed();
+  const { buf } = warmUpFeed();
   const rib = new Rib({ routerId: 0xc0000201, localAs: US, clusterId: null });
-  rib.setPolicy(acceptAll);
+  rib.setPolicy(policy);
   rib.addPeer(peer('warm-up-ebgp', THEM));
   rib.addPeer(peer('warm-up-ibgp', US));
   for (const name of ['warm-up-ebgp', 'warm-up-ibgp']) {
-    for (const o of at) rib.ingest(name, buf, o + 19, o + buf.readUInt16BE(o + 16));
+    // Through a framer, in socket-sized reads with messages cut across them, as a connection does.
+    const framer = new Framer();
+    const sink = (b: Buffer, off: number, len: number): boolean => rib.ingest(name, b, off + 19, off + len);
+    for (let o = 0, k = 0; o < buf.length; k++) {
+      const n = k % 3 === 0 ? 65536 : k % 3 === 1 ? 1000 + (k % 17) : 7;
+      framer.pushTo(buf.subarray(o, o + n), sink);
+      o += n;
+    }
     // Let the decision run between the peers, as it does between socket reads.
     await new Promise((r) => setImmediate(r));
   }
