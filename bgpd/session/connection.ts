@@ -108,9 +108,7 @@ export class Connection {
       connected = true;
       if (this.#sock === sock) this.fire({ type: 'Tcp_CR_Acked' });
     });
-    sock.on('data', (chunk: Buffer) => {
-      if (this.#sock === sock) this.#onData(chunk);
-    });
+    sock.on('data', (chunk: Buffer) => this.receive(sock, chunk));
     sock.on('drain', () => {
       if (this.#sock === sock) this.#owner.drain(this);
     });
@@ -232,6 +230,14 @@ export class Connection {
   get writable(): boolean {
     const sock = this.#sock;
     return !!sock && !sock.destroyed && !sock.writableNeedDrain;
+  }
+
+  /**
+   * Bytes read from `sock`: its 'data' events, or its reused read buffer (connectTcp's onData), which
+   * is why nothing of `chunk` is kept past this call (the framer copies what it must keep).
+   */
+  receive(sock: net.Socket, chunk: Buffer): void {
+    if (this.#sock === sock) this.#onData(chunk);
   }
 
   #onData(chunk: Buffer): void {

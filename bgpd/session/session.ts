@@ -293,7 +293,9 @@ export class Session implements ConnectionOwner {
     this.#connectAttempts++;
     const c = this.config;
     try {
-      const sock = connectTcp({
+      // The connection reads straight from the socket's reused buffer (see Connection.receive).
+      const sock: net.Socket = connectTcp({
+        onData: (chunk) => conn.receive(sock, chunk),
         peerAddress: c.peerAddress,
         peerPort: c.peerPort,
         ...(c.localAddress ? { localAddress: c.localAddress } : {}),

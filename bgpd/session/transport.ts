@@ -17,7 +17,16 @@ export interface ConnectOptions extends SocketOptions {
   peerPort: number;
   localAddress?: string;
   md5Key?: string;
+  /**
+   * Take the received bytes here instead of as 'data' events: the socket reads into one buffer it
+   * reuses (Node's onread), so a table arriving makes no garbage read buffer per read. `chunk` is
+   * valid only during the call.
+   */
+  onData?: (chunk: Buffer) => void;
 }
+
+/** Bytes read per socket read when reading into a reused buffer (Node's own read size). */
+const READ_BUFFER = 65536;
 
 /** The file descriptor behind a Node socket or server (Linux). */
 export function fdOf(s: net.Socket | net.Server): number {
@@ -48,7 +57,23 @@ export function connectTcp(o: ConnectOptions): net.Socket {
     closeFd(fd);
     throw e;
   }
-  const socket = new net.Socket({ fd, readable: true, writable: true });
+  const onData = o.onData;
+  const socket = new net.Socket({
+    fd,
+    readable: true,
+    writable: true,
+    ...(onData
+      ? {
+          onread: {
+            buffer: Buffer.allocUnsafe(READ_BUFFER),
+            callback: (n: number, buf: Uint8Array) => {
+              onData((buf as Buffer).subarray(0, n));
+              return true;
+            },
+          },
+        }
+      : {}),
+  });
   socket.setNoDelay(true);
   socket.connect({ host: o.peerAddress, port: o.peerPort, ...(o.localAddress ? { localAddress: o.localAddress } : {}) });
   return socket;

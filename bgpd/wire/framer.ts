@@ -2,9 +2,11 @@
 // message boundaries — the all-ones marker and a length within 19..4096 (65535 once extended
 // messages are negotiated, RFC 8654) — and nothing else; decoding is decodeMessage's job. After an
 // error the stream is unsynchronised: the framer keeps throwing the same error and the session must
-// close. Messages returned are views of the pushed chunks or fresh copies; the framer never reuses
-// memory, so callers must not reuse a chunk after pushing it. pushTo hands each message to a sink as
-// (buffer, offset, length) instead, with no view made per message.
+// close. Messages returned are views of the pushed chunks or fresh copies, and pushTo hands each
+// message to a sink as (buffer, offset, length) instead, with no view made per message. The framer
+// keeps no reference to a chunk once the push returns (what it holds of an unfinished message is its
+// own copy), so a caller may read every chunk into one reused buffer, as long as nothing the sink
+// was given is kept past the push.
 import { badLength, BgpWireError } from './errors.js';
 import { ERR, HEADER_ERR } from './constants.js';
 import { HEADER_LEN, MAX_EXTENDED_MESSAGE_LEN, MAX_MESSAGE_LEN } from './types.js';
@@ -85,7 +87,7 @@ export class Framer {
       if (this.#need === 0) {
         const want = HEADER_LEN - this.#buffered;
         if (chunk.length < want) {
-          this.#chunks.push(chunk);
+          this.#chunks.push(Buffer.from(chunk));
           this.#buffered += chunk.length;
           return;
         }
@@ -98,7 +100,7 @@ export class Framer {
       }
       const rest = this.#need - this.#buffered;
       if (chunk.length - off < rest) {
-        this.#chunks.push(off === 0 ? chunk : chunk.subarray(off));
+        this.#chunks.push(Buffer.from(off === 0 ? chunk : chunk.subarray(off)));
         this.#buffered += chunk.length - off;
         return;
       }

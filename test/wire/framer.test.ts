@@ -56,6 +56,26 @@ describe('Framer', () => {
     expect([...out1, ...out2].slice(1)).toEqual(snapshot.slice(1));
   });
 
+  it('keeps nothing of a chunk after pushTo returns: one reused read buffer gives the same messages', () => {
+    // As a socket reading into one reused buffer (onread) feeds it: every read lands at offset 0 of
+    // the same memory, which the next read overwrites. Cut at every pair of sizes.
+    for (const size of [1, 2, 7, 19, 20, 31, 64]) {
+      const f = new Framer();
+      const read = Buffer.alloc(64);
+      const got: Buffer[] = [];
+      for (let o = 0; o < bytes.length; o += size) {
+        const n = Math.min(size, bytes.length - o);
+        read.fill(0xaa);
+        bytes.copy(read, 0, o, o + n);
+        f.pushTo(read.subarray(0, n), (b, off, len) => {
+          got.push(Buffer.from(b.subarray(off, off + len))); // a sink copies what it keeps
+          return true;
+        });
+      }
+      expect(got).toEqual(frames);
+    }
+  });
+
   it('rejects a wrong marker as Connection Not Synchronized, even before the header is complete', () => {
     const bad = Buffer.from(bytes);
     bad[3] = 0;
