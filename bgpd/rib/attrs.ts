@@ -82,10 +82,11 @@ class Columns {
   origin = new Uint8Array(1024);
   localPref = new Uint32Array(1024);
   med = new Uint32Array(1024);
-  asPathLen = new Uint32Array(1024);
+  /** An AS_PATH fits in one attribute of at most 65535 octets: its length fits 16 bits. */
+  asPathLen = new Uint16Array(1024);
   neighborAs = new Uint32Array(1024);
   originatorId = new Uint32Array(1024);
-  clusterListLen = new Uint32Array(1024);
+  clusterListLen = new Uint16Array(1024);
 
   ensure(id: number): void {
     if (id < this.flags.length) return;
@@ -242,7 +243,8 @@ export class AttrTable {
   /** Bytes of released keys still in the arena. */
   #arenaDead = 0;
   #kOff = new Uint32Array(1024);
-  #kLen = new Uint32Array(1024);
+  /** The attribute list of an UPDATE is at most 65535 octets. */
+  #kLen = new Uint16Array(1024);
   #kHash = new Int32Array(1024);
   #slots = new Int32Array(1024);
   #slotsUsed = 0;
@@ -376,20 +378,26 @@ export class AttrTable {
     this.#slots = slots;
   }
 
-  /** Room for `need` more key bytes: live keys moved to the front of an arena at most half full. */
+  /**
+   * Room for `need` more key bytes. A table filling up (nothing released) gets an arena twice the
+   * size; otherwise live keys move to the front of an arena at most half full, so compactions stay
+   * rare under churn. Bytes past the used end are never read, so the new arena is not zeroed (its
+   * pages cost memory only once keys are written to them).
+   */
   #compact(need: number): void {
     const slots = this.#slots;
     const live = this.#arenaUsed - this.#arenaDead;
     let size = this.#arena.length;
-    while (live + need > size / 2) size *= 2;
     const old = this.#arena;
-    const arena = Buffer.alloc(size);
     if (this.#arenaDead === 0) {
-      // Nothing to reclaim (a table filling up): one copy.
+      while (live + need > size) size *= 2;
+      const arena = Buffer.allocUnsafeSlow(size);
       old.copy(arena, 0, 0, this.#arenaUsed);
       this.#arena = arena;
       return;
     }
+    while (live + need > size / 2) size *= 2;
+    const arena = Buffer.allocUnsafeSlow(size);
     let at = 0;
     for (let i = 0; i < slots.length; i++) {
       const id = slots[i];
