@@ -113,6 +113,9 @@ export class Rib {
   readonly #epoch = Date.now();
   #cands: RibPeer[] = [];
   readonly #scan = new UpdateScan();
+  /** The peer the last ingest() was for (names change with addPeer and removePeer only). */
+  #lastName = '';
+  #lastPeer: RibPeer | undefined = undefined;
 
   constructor(o: RibOptions) {
     // Copied into one shape whatever the caller passed, so the hot paths that read it see one map
@@ -143,6 +146,7 @@ export class Rib {
     this.#peers.push(p);
     this.#active.push(p);
     if (!local) this.#byName.set(cfg.name, p);
+    this.#lastName = '';
     this.#applyPolicy(p);
     return p;
   }
@@ -158,6 +162,7 @@ export class Rib {
     if (!p) return;
     this.down(name, false);
     this.#byName.delete(name);
+    this.#lastName = '';
     this.#peers[p.slot] = null;
     this.#active = this.#active.filter((x) => x !== p);
   }
@@ -389,7 +394,13 @@ export class Rib {
    * MP attributes, End-of-RIB and the like): nothing was done, and the caller decodes it for update().
    */
   ingest(name: string, buf: Buffer, start: number, end: number): boolean {
-    const p = this.#byName.get(name);
+    // A table arrives as a run of UPDATEs from one peer: its name is looked up once for the run.
+    let p = this.#lastPeer;
+    if (name !== this.#lastName) {
+      p = this.#byName.get(name);
+      this.#lastName = name;
+      this.#lastPeer = p;
+    }
     const s = this.#scan;
     if (!scanUpdate(buf, start, end, p ? p.cfg.localAs : 0, this.#o.clusterId ?? -1, s)) return false;
     if (!p) return true;
