@@ -133,7 +133,7 @@ export function warmUpFeed(): { buf: Buffer; at: number[] } {
 }
 
 /** Routes with their own attribute set, per peer: enough calls for the hot functions to be optimised. */
-const UNIQUE = 5000;
+const UNIQUE = 3000;
 
 let done = false;
 
