@@ -75,18 +75,31 @@ const BARE = 3;
 
 /** The decision's numbers per id, in typed arrays (no object or heap number per set). */
 class Columns {
-  refs = new Int32Array(1024);
+  refs: Int32Array;
   /** FREE, or which table keys the entry (BYTES, KEYED, BARE). */
-  kind = new Uint8Array(1024);
-  flags = new Uint8Array(1024);
-  origin = new Uint8Array(1024);
-  localPref = new Uint32Array(1024);
-  med = new Uint32Array(1024);
+  kind: Uint8Array;
+  flags: Uint8Array;
+  origin: Uint8Array;
+  localPref: Uint32Array;
+  med: Uint32Array;
   /** An AS_PATH fits in one attribute of at most 65535 octets: its length fits 16 bits. */
-  asPathLen = new Uint16Array(1024);
-  neighborAs = new Uint32Array(1024);
-  originatorId = new Uint32Array(1024);
-  clusterListLen = new Uint16Array(1024);
+  asPathLen: Uint16Array;
+  neighborAs: Uint32Array;
+  originatorId: Uint32Array;
+  clusterListLen: Uint16Array;
+
+  constructor(n: number) {
+    this.refs = new Int32Array(n);
+    this.kind = new Uint8Array(n);
+    this.flags = new Uint8Array(n);
+    this.origin = new Uint8Array(n);
+    this.localPref = new Uint32Array(n);
+    this.med = new Uint32Array(n);
+    this.asPathLen = new Uint16Array(n);
+    this.neighborAs = new Uint32Array(n);
+    this.originatorId = new Uint32Array(n);
+    this.clusterListLen = new Uint16Array(n);
+  }
 
   ensure(id: number): void {
     if (id < this.flags.length) return;
@@ -219,7 +232,7 @@ const OCTET = Array.from({ length: 256 }, (_, i) => String(i));
 
 export class AttrTable {
   /** The entries, by id: the decision's numbers, reference counts and kinds. */
-  readonly cols = new Columns();
+  readonly cols: Columns;
   #byKey = new Map<string, number>();
   #bare = new Map<string, number>();
   /** Ids handed out so far (id 0 means "no route" and is never used). */
@@ -242,12 +255,20 @@ export class AttrTable {
   #arenaUsed = 0;
   /** Bytes of released keys still in the arena. */
   #arenaDead = 0;
-  #kOff = new Uint32Array(1024);
+  #kOff: Uint32Array;
   /** The attribute list of an UPDATE is at most 65535 octets. */
-  #kLen = new Uint16Array(1024);
-  #kHash = new Int32Array(1024);
+  #kLen: Uint16Array;
+  #kHash: Int32Array;
   #slots = new Int32Array(1024);
   #slotsUsed = 0;
+
+  /** Columns for `capacity` ids before they first grow (address space only until written). */
+  constructor(capacity = 1024) {
+    this.cols = new Columns(capacity);
+    this.#kOff = new Uint32Array(capacity);
+    this.#kLen = new Uint16Array(capacity);
+    this.#kHash = new Int32Array(capacity);
+  }
 
   get size(): number {
     return this.#byKey.size + this.#bare.size + this.#slotsUsed;

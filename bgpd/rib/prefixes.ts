@@ -12,9 +12,9 @@ const OCTET = Array.from({ length: 256 }, (_, i) => String(i));
 export class PrefixTable {
   /** Number of pids handed out (pids are 0 … size-1). */
   size = 0;
-  afi = new Uint8Array(1024);
-  len = new Uint8Array(1024);
-  v4 = new Uint32Array(1024);
+  afi: Uint8Array;
+  len: Uint8Array;
+  v4: Uint32Array;
   /** IPv6 words, four per IPv6 prefix; an IPv6 pid's v4 entry is its index here. */
   v6 = new Uint32Array(64);
   #v6count = 0;
@@ -24,6 +24,13 @@ export class PrefixTable {
   #hUsed = 0;
   #v6 = new Map<string, number>();
   #growListeners: ((capacity: number) => void)[] = [];
+
+  /** Arrays for `capacity` pids before they first grow (address space only until written). */
+  constructor(capacity = 1024) {
+    this.afi = new Uint8Array(capacity);
+    this.len = new Uint8Array(capacity);
+    this.v4 = new Uint32Array(capacity);
+  }
 
   get capacity(): number {
     return this.afi.length;

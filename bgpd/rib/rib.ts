@@ -21,6 +21,11 @@ import { PrefixTable, grow } from './prefixes.js';
 import type { BestChange, RibRouteView } from './views.js';
 
 export interface RibOptions {
+  /**
+   * Prefixes (and attribute sets) the per-prefix arrays are made for before they first grow
+   * (default FULL_TABLE). Only address space: a page costs memory once a route is written to it.
+   */
+  capacity?: number;
   routerId: number;
   /** This node's AS (its own routes' neighbour AS). */
   localAs: number;
@@ -33,6 +38,9 @@ export interface RibOptions {
   /** Told of every prefix put into (or withdrawn from) a peer's Adj-RIB-Out, for the route trace. */
   onAdvertised?(peer: string, prefix: string, withdrawn: boolean): void;
 }
+
+/** A full IPv4 Internet table, with room to spare: what the RIB's arrays are first made for. */
+export const FULL_TABLE = 1 << 20;
 
 /** Prefixes walked per turn by a dump, and packed per UPDATE run of the Adj-RIB-Out. */
 const DUMP_CHUNK = 32768;
@@ -71,8 +79,8 @@ class FilledRoute implements PolicyRoute {
 }
 
 export class Rib {
-  readonly prefixes = new PrefixTable();
-  readonly attrs = new AttrTable();
+  readonly prefixes: PrefixTable;
+  readonly attrs: AttrTable;
   readonly #o: Required<Pick<RibOptions, 'routerId' | 'localAs' | 'clusterId' | 'batch'>> & Pick<RibOptions, 'onMaxPrefix' | 'onAdvertised'>;
   #policy: Policy | null = null;
   #peers: (RibPeer | null)[] = [];
@@ -90,15 +98,16 @@ export class Rib {
   #kernelIface = new Map<number, string | null>();
 
   // Loc-RIB
-  #best = new Int32Array(1024).fill(-1);
-  #bestAttr = new Int32Array(1024);
+  /** The best path's peer slot + 1 per pid (0: none), so fresh memory means "no route". */
+  #best: Int32Array;
+  #bestAttr: Int32Array;
   #ecmp = new Map<number, number[]>();
   #routes = 0;
   #networks = 0;
 
   // Dirty prefixes, decided in batches.
-  #dirty = new Uint8Array(1024);
-  #dq = new Int32Array(1024);
+  #dirty: Uint8Array;
+  #dq: Int32Array;
   #dHead = 0;
   #dTail = 0;
   #scheduled = false;
@@ -121,11 +130,18 @@ export class Rib {
     // Copied into one shape whatever the caller passed, so the hot paths that read it see one map
     // (the warm-up's RIB and a speaker's share their optimised code).
     this.#o = { routerId: o.routerId, localAs: o.localAs, clusterId: o.clusterId, batch: o.batch ?? 16384, onMaxPrefix: o.onMaxPrefix, onAdvertised: o.onAdvertised };
+    // Made at full size once rather than doubled as the table fills: growing copies every array and
+    // leaves the old ones to the garbage collector, which frees them only at its next full cycle.
+    const cap = o.capacity ?? FULL_TABLE;
+    this.prefixes = new PrefixTable(cap);
+    this.attrs = new AttrTable(cap);
+    this.#best = new Int32Array(cap);
+    this.#bestAttr = new Int32Array(cap);
+    this.#dirty = new Uint8Array(cap);
+    this.#dq = new Int32Array(cap);
     this.#route = new FilledRoute(this.attrs);
     this.prefixes.onGrow((cap) => {
-      const old = this.#best.length;
       this.#best = grow(this.#best, cap);
-      this.#best.fill(-1, old);
       this.#bestAttr = grow(this.#bestAttr, cap);
       this.#dirty = grow(this.#dirty, cap);
     });
@@ -615,7 +631,7 @@ export class Rib {
       const p = cands[i];
       if (p !== best && mergeable(p.candidate, best!.candidate)) (multi ??= [best!.slot]).push(p.slot);
     }
-    const prev = this.#best[pid];
+    const prev = this.#best[pid] - 1;
     const slot = best ? best.slot : -1;
     const attrId = best ? best.candidate.attr.id : 0;
     const prevMulti = this.#ecmp.get(pid);
@@ -628,7 +644,7 @@ export class Rib {
       if (prev < 0) this.#networks++;
       if (slot < 0) this.#networks--;
     }
-    this.#best[pid] = slot;
+    this.#best[pid] = slot + 1;
     this.#bestAttr[pid] = attrId;
     if (multi) this.#ecmp.set(pid, multi);
     else this.#ecmp.delete(pid);
@@ -643,7 +659,7 @@ export class Rib {
   }
 
   #change(pid: number): BestChange {
-    const slot = this.#best[pid];
+    const slot = this.#best[pid] - 1;
     const p = slot >= 0 ? this.#peers[slot] : null;
     return { prefix: this.prefixes.text(pid), afi: this.prefixes.afi[pid] as 1 | 2, nextHops: p && !p.local ? this.nextHopsOf(pid) : [], session: p && !p.local ? p.cfg.name : null };
   }
@@ -656,7 +672,7 @@ export class Rib {
     const v6 = this.prefixes.afi[pid] === AFI.IPv6;
     const ecmp = this.#ecmp.get(pid);
     if (!ecmp) {
-      const p = this.#best[pid] >= 0 ? this.#peers[this.#best[pid]] : null;
+      const p = this.#best[pid] > 0 ? this.#peers[this.#best[pid] - 1] : null;
       const id = p && !p.local ? p.attrAt(pid) : 0;
       if (id === 0) return [];
       const a = this.attrs.get(id);
@@ -711,8 +727,8 @@ export class Rib {
       const afi = p.afi;
       for (let pid = p.dumpAt; pid < end; pid++) {
         if (this.prefixes.afi[pid] !== afi) continue;
-        if (this.#best[pid] >= 0 || p.outAt(pid) !== 0) {
-          if (this.#best[pid] === p.slot && p.outAt(pid) === 0) continue;
+        if (this.#best[pid] > 0 || p.outAt(pid) !== 0) {
+          if (this.#best[pid] - 1 === p.slot && p.outAt(pid) === 0) continue;
           p.enqueue(pid);
         }
       }
@@ -779,7 +795,7 @@ export class Rib {
 
   /** The outgoing attribute id the peer should have for a prefix (0: nothing). */
   #desired(p: RibPeer, g: Group, pid: number): number {
-    const slot = this.#best[pid];
+    const slot = this.#best[pid] - 1;
     if (slot < 0 || slot === p.slot || this.prefixes.afi[pid] !== p.afi) return 0;
     const src = this.#peers[slot];
     if (!src || !p.exportFilter) return 0;
@@ -826,7 +842,7 @@ export class Rib {
 
   /** Every path of a prefix that import accepted, best first, then its multipath partners. */
   #pathsOf(pid: number, out: RibRouteView[]): void {
-    const best = this.#best[pid];
+    const best = this.#best[pid] - 1;
     const ecmp = this.#ecmp.get(pid);
     const order: RibPeer[] = [];
     for (const p of this.#active) {
@@ -880,8 +896,8 @@ export class Rib {
   /** Best path's slot name for a prefix ('' for this node's own, null for none), for tests. */
   bestOf(prefix: string): { session: string | null; nextHops: string[]; ecmp: number } | null {
     const pid = this.pidOf(prefix);
-    if (pid < 0 || this.#best[pid] < 0) return null;
-    const p = this.#peers[this.#best[pid]]!;
+    if (pid < 0 || this.#best[pid] === 0) return null;
+    const p = this.#peers[this.#best[pid] - 1]!;
     return { session: p.local ? null : p.cfg.name, nextHops: this.nextHopsOf(pid), ecmp: this.#ecmp.get(pid)?.length ?? 1 };
   }
 

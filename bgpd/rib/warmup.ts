@@ -148,7 +148,8 @@ export async function warmUp(policy: Policy = acceptAll): Promise<number> {
   done = true;
   const t0 = performance.now();
   const { buf } = warmUpFeed();
-  const rib = new Rib({ routerId: 0xc0000201, localAs: US, clusterId: null });
+  // Arrays sized for the synthetic table, not a full one: this RIB is garbage once done.
+  const rib = new Rib({ capacity: 1 << 15, routerId: 0xc0000201, localAs: US, clusterId: null });
   rib.setPolicy(policy);
   rib.addPeer(peer('warm-up-ebgp', THEM));
   rib.addPeer(peer('warm-up-ibgp', US));
