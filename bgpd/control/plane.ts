@@ -1,7 +1,9 @@
 // Starting and stopping everything bgpd/control serves, in one call for bgpd/main.ts: the control
 // socket (bird.ctl), optionally a second one with only IPv6 peers (bird6.ctl, where calicoctl looks
-// for them when a bird6 process runs), and the metrics endpoint.
-import { ControlMetrics, parseListenAddress, type MetricsEndpoint } from './metrics.js';
+// for them when a bird6 process runs), and the metrics endpoint. prom-client (metrics.ts) is loaded
+// only when an endpoint is asked for: it costs ~10 MB resident and its process collectors sample the
+// event loop, for nothing when nobody scrapes.
+import type { ControlMetrics, MetricsEndpoint } from './metrics.js';
 import { ControlServer, type ControlLog } from './server.js';
 import type { StatusSource } from './status.js';
 import { EventLog } from './trace.js';
@@ -21,14 +23,15 @@ export interface ControlPlaneOptions {
 
 export interface ControlPlane {
   readonly events: EventLog;
-  readonly metrics: ControlMetrics;
+  /** The metrics behind /metrics; null without an endpoint. */
+  readonly metrics: ControlMetrics | null;
   readonly metricsEndpoint: MetricsEndpoint | null;
   close(): Promise<void>;
 }
 
 export async function startControlPlane(opts: ControlPlaneOptions): Promise<ControlPlane> {
   const events = opts.events ?? new EventLog();
-  const metrics = new ControlMetrics({ source: opts.source, events, processMetrics: true });
+  let metrics: ControlMetrics | null = null;
   const servers: ControlServer[] = [];
   let endpoint: MetricsEndpoint | null = null;
   const close = async () => {
@@ -48,8 +51,13 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   // calico-node's probes and calicoctl depend on them.
   if (opts.metricsAddress) {
     try {
+      const { ControlMetrics, parseListenAddress } = await import('./metrics.js').catch((err: Error) => {
+        throw new Error(`cannot load the metrics module (prom-client): ${err.message}`);
+      });
       const { host, port } = parseListenAddress(opts.metricsAddress);
-      endpoint = await metrics.serve(host, port);
+      const m = new ControlMetrics({ source: opts.source, events, processMetrics: true });
+      endpoint = await m.serve(host, port);
+      metrics = m;
     } catch (err) {
       const log = opts.log;
       (log?.error ?? log?.warn)?.call(log, { err: (err as Error).message, address: opts.metricsAddress }, 'metrics endpoint unavailable; control sockets served without it');
