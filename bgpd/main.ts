@@ -11,12 +11,11 @@ import { FileDatastore } from '../config/file.js';
 import { buildNodeModel, DEFAULT_RESTART_TIME } from '../config/model.js';
 import type { DesiredSession } from '../peers/index.js';
 import type { Datastore, Snapshot } from '../config/datastore.js';
-import { Fib, KernelRouteWatcher } from '../fib/index.js';
+import type { Fib, KernelRouteWatcher } from '../fib/index.js';
 import { EventLog, LogHub, startControlPlane, type ControlPlane } from './control/index.js';
-import { KernelSync } from './kernel.js';
+import type { KernelSync } from './kernel.js';
 import { Speaker } from './speaker.js';
 import { SpeakerStatusSource } from './status-source.js';
-import { runPlan } from './plan.js';
 
 export interface Args {
   datastore: 'file' | 'kubernetes';
@@ -157,9 +156,12 @@ export async function run(args: Args): Promise<{ stop(): Promise<void> }> {
   let routerId = '0.0.0.0';
   let restartTime = 0;
   // The kernel: adopt our routes of the last run as stale before anything is learned (fib reconcile).
+  // fib/ and its netlink binding are loaded only here: a --no-fib daemon never needs them.
   let kernel: KernelSync | null = null;
   let fib: Fib | null = null;
-  if (!args.noFib) {
+  const kernelModules = args.noFib ? null : await Promise.all([import('../fib/index.js'), import('./kernel.js')]);
+  if (kernelModules) {
+    const [{ Fib }, { KernelSync }] = kernelModules;
     try {
       fib = await Fib.open({ log, onRouteResult: (dst, r) => kernel?.routeResult(dst, r) });
       await fib.reconcile();
@@ -173,7 +175,8 @@ export async function run(args: Args): Promise<{ stop(): Promise<void> }> {
   // BIRD's `protocol kernel { learn; }`: other programs' routes (Felix's pod routes) reach the RIB as
   // this node's own, so a borrowed /32 is advertised. Read only where we program the kernel.
   let watcher: KernelRouteWatcher | null = null;
-  if (kernel) {
+  if (kernel && kernelModules) {
+    const [{ KernelRouteWatcher }] = kernelModules;
     try {
       watcher = await KernelRouteWatcher.open({
         log,
@@ -263,6 +266,7 @@ export async function run(args: Args): Promise<{ stop(): Promise<void> }> {
 async function main(): Promise<void> {
   // `bgpd plan …`: the operator's dry run; it reads the datastore and prints, touching nothing.
   if (process.argv[2] === 'plan') {
+    const { runPlan } = await import('./plan.js');
     process.exitCode = await runPlan(process.argv.slice(3));
     return;
   }

@@ -6,11 +6,25 @@
 // That keeps the receive side to one ACK per datagram plus the failures, where `ip -batch` waits
 // for one ACK per route. A separate socket listens to link notifications.
 // Owns sockets and sequence numbers only; knows nothing of routes or intents.
-import netlink from 'netlink';
+import { createRequire } from 'node:module';
+import type { RawNetlinkSocket } from 'netlink/dist/raw.js';
 import { MessageWriter, NLMSG_DONE, NLMSG_ERROR, NLM_F_ACK, errorCode, splitMessages, type RawMessage } from './wire.js';
 
-const { RawNetlinkSocket } = netlink;
-type Raw = InstanceType<typeof RawNetlinkSocket>;
+// The native binding is loaded with the first channel, not with fib/: a daemon that never programs
+// the kernel (--no-fib) never pays for it. Synchronously, so a channel's sockets are still created
+// before its opener's first await, in the network namespace the caller is in. Only the raw socket
+// layer: the package's index also loads its generic-netlink, nl80211 and WireGuard families (~2 MB).
+let loaded: typeof RawNetlinkSocket | null = null;
+function netlinkSocket(): typeof RawNetlinkSocket {
+  if (!loaded) {
+    try {
+      loaded = (createRequire(import.meta.url)('netlink/dist/raw.js') as typeof import('netlink/dist/raw.js')).RawNetlinkSocket;
+    } catch (err) {
+      throw new Error(`cannot load the netlink module (rtnetlink sockets): ${(err as Error).message}`);
+    }
+  }
+  return loaded;
+}
 
 const NETLINK_ROUTE = 0;
 const RTNLGRP_LINK = 1;
@@ -42,8 +56,8 @@ export interface ChannelOptions {
 }
 
 export class Channel {
-  #sock: Raw;
-  #monitor: Raw | null = null;
+  #sock: RawNetlinkSocket;
+  #monitor: RawNetlinkSocket | null = null;
   #seq = 1;
   #w = new MessageWriter(128 * 1024);
   #lastStart = -1;
@@ -72,7 +86,7 @@ export class Channel {
     this.answerTimeoutMs = opts.answerTimeoutMs ?? 10_000;
     // A large receive buffer: replies to a whole window of failing requests must fit, or the kernel
     // drops them (ENOBUFS) and those requests would only end by timing out.
-    this.#sock = new RawNetlinkSocket(NETLINK_ROUTE, { recvBufferSize: 8 << 20, sendBufferSize: 4 << 20 });
+    this.#sock = new (netlinkSocket())(NETLINK_ROUTE, { recvBufferSize: 8 << 20, sendBufferSize: 4 << 20 });
     this.#sock.on('message', (buf: Buffer) => this.#receive(buf));
     this.#sock.on('error', (err: Error) => this.#socketError(err));
     this.#sock.unref();
@@ -81,7 +95,7 @@ export class Channel {
   /** Start listening to link changes, and to `extraGroups` too (call once). */
   watchLinks(extraGroups: readonly number[] = [], recvBufferSize = 1 << 20): void {
     if (this.#monitor) return;
-    this.#monitor = new RawNetlinkSocket(NETLINK_ROUTE, { recvBufferSize, sendBufferSize: 64 << 10 });
+    this.#monitor = new (netlinkSocket())(NETLINK_ROUTE, { recvBufferSize, sendBufferSize: 64 << 10 });
     this.#monitor.addMembership(RTNLGRP_LINK);
     for (const g of extraGroups) this.#monitor.addMembership(g);
     this.#monitor.on('message', (buf: Buffer) => {
