@@ -4,7 +4,7 @@
 // ("node.<name>"), Secret passwords, and this node's confirmed IPAM blocks. It never throws on
 // bad input: rejected resources become problems and the rest still applies. Output is plain
 // data (no classes, no Maps) so it can cross a worker boundary and be compared structurally.
-import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import type { ResourceProblem, SecretResource, Snapshot } from './datastore.js';
 import type {
   BGPConfigurationResource,
@@ -176,6 +176,8 @@ function resolvePassword(ref: SecretKeyRef | undefined, what: string, snap: Snap
  * first octet above 223 lowered by 32 to stay out of the multicast and reserved ranges.
  */
 export function hashRouterId(nodeName: string): string {
+  // node:crypto only here, for the rare IPv6-only node: loading it costs every daemon ~1.5 MB resident.
+  const { createHash } = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
   const h = createHash('sha256').update(nodeName).digest();
   const first = h[0] > 223 ? h[0] - 32 : h[0];
   return `${first}.${h[1]}.${h[2]}.${h[3]}`;
