@@ -7,7 +7,6 @@
 //   bgpd --datastore kubernetes --node NAME [--kubeconfig FILE]
 //   bgpd plan --config FILE --node NAME   (dry run: sessions, advertised prefixes, blackholes)
 import { hostname } from 'node:os';
-import { FileDatastore } from '../config/file.js';
 import { buildNodeModel, DEFAULT_RESTART_TIME } from '../config/model.js';
 import type { DesiredSession } from '../peers/index.js';
 import type { Datastore, Snapshot } from '../config/datastore.js';
@@ -199,11 +198,12 @@ export async function run(args: Args): Promise<{ stop(): Promise<void> }> {
     // RFC 4724: while we restart, recovery lasts until every session sent End-of-RIB or the restart time.
     restartWait: () => (args.gracefulRestart && restartTime > 0 ? { total: restartTime, startedAt } : null),
   });
-  // The Kubernetes client is large (tens of MB resident): load it only for the Kubernetes datastore.
+  // Each datastore is loaded only when chosen: the Kubernetes client is large (tens of MB resident),
+  // and the file datastore's YAML parser is a few MB the Kubernetes datastore never needs.
   const store: Datastore =
     args.datastore === 'kubernetes'
       ? new (await import('../config/kubernetes/index.js')).KubernetesDatastore({ ...(args.kubeconfig ? { kubeconfig: args.kubeconfig } : {}), namespace: modelOptions(process.env).secretNamespace })
-      : new FileDatastore(args.config, { watch: true, sighup: true });
+      : new (await import('../config/file.js')).FileDatastore(args.config, { watch: true, sighup: true });
   const apply = async (snap: Snapshot): Promise<void> => {
     // The model's problems already include the snapshot's own.
     const { model, problems } = buildNodeModel(snap, args.node, modelOptions(process.env));
