@@ -12,6 +12,7 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { parseArgs } from '../../bgpd/main.js';
 import { runBgpctl } from '../../bgpd/control/cli.js';
+import { launchFlags } from '../helpers/daemon.js';
 import { projectRoot } from './lab.js';
 import { parseLabArgs } from './run.js';
 
@@ -217,29 +218,44 @@ describe('docs/deploy', () => {
     for (const s of ['bird.run', 'bird6.run']) expect(statSync(join(DEPLOY, s)).mode & 0o111).not.toBe(0);
   });
 
-  /** The exec line of the bird service, evaluated by sh with `exec CMD` turned into printing CMD's words. */
-  function birdServiceArgs(env: Record<string, string>): string[] {
-    const script = readFileSync(join(DEPLOY, 'bird.run'), 'utf8').replace(/^exec \/usr\/local\/bin\/node /m, "printf '%s\\n' ");
+  const SOURCE = join(ROOT, 'bgpd', 'main.ts');
+
+  /**
+   * The exec line of the bird service, evaluated by sh with `exec CMD` turned into printing CMD's words,
+   * with the daemon it names read from the source (whose first line, with node's flags, the build keeps):
+   * node's flags, the installed script, the daemon's arguments.
+   */
+  function birdService(env: Record<string, string>): { flags: string[]; script: string | undefined; args: string[] } {
+    const text = readFileSync(join(DEPLOY, 'bird.run'), 'utf8');
+    const script = text
+      .replace(/^main=.*$/m, `main=${SOURCE}`)
+      .replace(/^exec \/usr\/local\/bin\/node /m, "printf '%s\\n' ");
     const out = execFileSync('sh', ['-c', script], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env } });
-    return out.split('\n').filter(Boolean);
+    const words = out.split('\n').filter(Boolean);
+    const at = words.indexOf(SOURCE);
+    return { flags: words.slice(0, at), script: /^main=(\S+)$/m.exec(text)?.[1], args: at < 0 ? [] : words.slice(at + 1) };
   }
+  const birdServiceArgs = (env: Record<string, string>): string[] => birdService(env).args;
 
   it('the bird service runs the daemon the Dockerfile installs, on BIRD\'s socket, with arguments the daemon accepts', () => {
-    const withFile = birdServiceArgs({ NODENAME: 'k8s-w0', BGPD_CONFIG: '/etc/calico/bgpd' });
-    expect(withFile[0]).toBe('/usr/lib/calico-bgpd/dist/bgpd/main.js');
-    const a = parseArgs(withFile.slice(1), {});
+    const service = birdService({ NODENAME: 'k8s-w0', BGPD_CONFIG: '/etc/calico/bgpd' });
+    expect(service.script).toBe('/usr/lib/calico-bgpd/dist/bgpd/main.js');
+    // With node's flags from the daemon's first line, as the `bgpd` binary and the benchmarks run it.
+    expect(service.flags).toEqual(launchFlags(SOURCE));
+    expect(service.flags.length).toBeGreaterThan(0);
+    const a = parseArgs(service.args, {});
     // The sockets calico-node's -bird-ready / -bird6-ready and calicoctl read.
     expect(a).toMatchObject({ datastore: 'file', config: ['/etc/calico/bgpd'], node: 'k8s-w0', socket: '/var/run/calico/bird.ctl', socket6: '/var/run/calico/bird6.ctl', logLevel: 'info', processTitle: 'bird', metrics: null });
     // No BGPD_LOG_LEVEL: the level is left to BGPConfiguration logSeverityScreen.
     expect(a.logLevelSet).toBe(false);
 
     // Without BGPD_CONFIG it runs on the Kubernetes datastore, which this build has.
-    const k8s = parseArgs(birdServiceArgs({ NODENAME: 'k8s-w0' }).slice(1), {});
+    const k8s = parseArgs(birdServiceArgs({ NODENAME: 'k8s-w0' }), {});
     expect(k8s).toMatchObject({ datastore: 'kubernetes', config: [], node: 'k8s-w0', socket: '/var/run/calico/bird.ctl', socket6: '/var/run/calico/bird6.ctl' });
     expect(ALL_DOCS.join('\n')).not.toContain('not available in this build');
 
     // The optional knobs the operations page names.
-    const tuned = parseArgs(birdServiceArgs({ NODENAME: 'k8s-w0', BGPD_LOG_LEVEL: 'debug', BGPD_METRICS: '0.0.0.0:9900' }).slice(1), {});
+    const tuned = parseArgs(birdServiceArgs({ NODENAME: 'k8s-w0', BGPD_LOG_LEVEL: 'debug', BGPD_METRICS: '0.0.0.0:9900' }), {});
     expect(tuned).toMatchObject({ logLevel: 'debug', logLevelSet: true, metrics: '0.0.0.0:9900' });
     for (const v of ['BGPD_CONFIG', 'BGPD_LOG_LEVEL', 'BGPD_METRICS']) expect(OPERATIONS).toContain(v);
   });

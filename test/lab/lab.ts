@@ -7,6 +7,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { daemonCommand, daemonScript } from '../helpers/daemon.js';
 import { datastoreYaml, planCluster, protocolOf, SUBNETS, TOR_AS, torBirdConfig, type ClusterPlan, type Mode, type NodePlan } from './cluster.js';
 import { NetLab, run } from './netlab.js';
 import { kernelRoutes, logSessions, nodeStatus, parseBirdProtocols, parseBirdRoutes, ping, type BirdProtocol, type BirdRoute, type KernelRoute, type NodeStatus, type Ping, type SessionRow } from './observe.js';
@@ -179,7 +180,7 @@ export async function runLab(opts: LabOptions): Promise<LabResult> {
   const step = (what: string) => out(`• ${what}`);
   const secs = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
   try {
-    const daemon = join(root, 'dist', 'bgpd', 'main.js');
+    const daemon = daemonScript(root);
     if (!existsSync(daemon)) throw new LabError(`${daemon} is missing: run "npm run build" first`);
     for (const [tool, pkg] of [['bird', 'bird2'], ['birdc', 'bird2'], ['ping', 'iputils-ping'], ['ip', 'iproute2']]) {
       try {
@@ -222,7 +223,9 @@ export async function runLab(opts: LabOptions): Promise<LabResult> {
     step(`ToR: bird2, AS ${TOR_AS}, one session per node`);
 
     plan.nodes.forEach((n, i) => {
-      lab.daemon(nodeNs[i], process.execPath, [daemon, '--config', store, '--node', n.name, '--socket', lab.file(`${n.name}.ctl`), '--log-level', 'info'], lab.file(`${n.name}.log`));
+      // As installed: with the node flags on the daemon's first line.
+      const cmd = daemonCommand(root, ['--config', store, '--node', n.name, '--socket', lab.file(`${n.name}.ctl`), '--log-level', 'info']);
+      lab.daemon(nodeNs[i], cmd.command, cmd.args, lab.file(`${n.name}.log`));
     });
     step(`bgpd on ${plan.nodes.map((n) => n.name).join(', ')} (datastore ${store})`);
 

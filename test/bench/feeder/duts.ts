@@ -1,11 +1,12 @@
 // Devices under test for the ingest benchmark: how to start each daemon as a plain eBGP receiver
 // (import everything, export nothing, never touch the kernel) and how to ask it how many routes its
 // RIB holds. One small driver per daemon behind the `Dut` interface, so a new one plugs in easily.
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { daemonCommand, daemonScript } from '../../helpers/daemon.js';
 import type { Topology } from '../../helpers/netns.js';
 import { startBird, startFrr, startGobgp } from '../../wire/interop/daemons.js';
 import { BirdControl, FrrVty } from './clients.js';
@@ -136,6 +137,21 @@ export const gobgp: Dut = {
   },
 };
 
+/** Node flags for our daemon only, after the ones it ships with: BENCH_NODE_OPTIONS, split on spaces. */
+export function benchNodeOptions(): string[] {
+  return (process.env.BENCH_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
+}
+
+/**
+ * With BENCH_NODE_OPTIONS, profiles (--cpu-prof, --heap-prof) are written at exit: stop our daemon with
+ * SIGTERM and wait for it, before the topology's SIGKILL.
+ */
+export function stopForProfiles(proc: ChildProcess, nodeOpts: string[]): void {
+  if (!nodeOpts.length) return;
+  proc.kill('SIGTERM');
+  execFileSync('sh', ['-c', `for i in $(seq 100); do kill -0 ${proc.pid} 2>/dev/null || exit 0; sleep 0.1; done`]);
+}
+
 /** The repository root, from either the .ts source or its build under dist/. */
 export function repoRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
@@ -178,17 +194,16 @@ spec:
 /** Our daemon, built to dist/bgpd/main.js, configured from a Calico YAML file, no kernel writes. */
 export const ours: Dut = {
   name: 'ours',
-  unavailable: () => (existsSync(join(repoRoot(), 'dist', 'bgpd', 'main.js')) ? null : 'not built yet'),
+  unavailable: () => (existsSync(daemonScript(repoRoot())) ? null : 'not built yet'),
   async start(topo, ns, s) {
     const config = topo.file('ours.yaml');
     writeFileSync(config, oursConfig(s));
     const socket = topo.file('ours.ctl');
-    // BENCH_NODE_OPTIONS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") goes to our daemon's node only.
-    const nodeOpts = (process.env.BENCH_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
-    const proc = topo.spawn(ns, process.execPath, [
-      ...nodeOpts,
-      join(repoRoot(), 'dist', 'bgpd', 'main.js'), '--config', config, '--node', 'dut', '--no-fib', '--socket', socket,
-    ]);
+    // Started with the node flags it ships with (its first line), then BENCH_NODE_OPTIONS (e.g.
+    // "--cpu-prof --cpu-prof-dir=/tmp/prof"), which go to our daemon's node only.
+    const nodeOpts = benchNodeOptions();
+    const cmd = daemonCommand(repoRoot(), ['--config', config, '--node', 'dut', '--no-fib', '--socket', socket], nodeOpts);
+    const proc = topo.spawn(ns, cmd.command, cmd.args);
     let log = '';
     const keep = (d: Buffer): void => {
       log = (log + d.toString()).slice(-2000);
@@ -213,10 +228,7 @@ export const ours: Dut = {
       },
       close: () => {
         ctl.close();
-        if (!nodeOpts.length) return;
-        // Profiles are written at exit: stop it with SIGTERM and wait, before the topology's SIGKILL.
-        proc.kill('SIGTERM');
-        execFileSync('sh', ['-c', `for i in $(seq 100); do kill -0 ${proc.pid} 2>/dev/null || exit 0; sleep 0.1; done`]);
+        stopForProfiles(proc, nodeOpts);
       },
     };
   },

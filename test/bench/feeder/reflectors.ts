@@ -4,9 +4,10 @@
 // reflector driver only starts the daemon and names its process (for the peak RSS).
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { daemonCommand, daemonScript } from '../../helpers/daemon.js';
 import type { Topology } from '../../helpers/netns.js';
 import { startBird, startFrr, startGobgp } from '../../wire/interop/daemons.js';
-import { repoRoot } from './duts.js';
+import { benchNodeOptions, repoRoot, stopForProfiles } from './duts.js';
 
 /** The reflector's sessions: one AS, every peer a client of one cluster. */
 export interface ReflectorSetup {
@@ -154,14 +155,14 @@ ${peers.join('')}`;
 /** Our daemon, built to dist/bgpd/main.js, as the reflector; no kernel writes. */
 export const ours: Reflector = {
   name: 'ours',
-  unavailable: () => (existsSync(join(repoRoot(), 'dist', 'bgpd', 'main.js')) ? null : 'not built yet'),
+  unavailable: () => (existsSync(daemonScript(repoRoot())) ? null : 'not built yet'),
   async start(topo, ns, s) {
     const config = topo.file('rr.yaml');
     writeFileSync(config, oursReflectorConfig(s));
-    const proc = topo.spawn(ns, process.execPath, [
-      join(repoRoot(), 'dist', 'bgpd', 'main.js'), '--config', config, '--node', 'rr', '--no-fib',
-      '--socket', topo.file('rr.ctl'), '--port', '179',
-    ]);
+    // The node flags it ships with (its first line), then BENCH_NODE_OPTIONS, as in the ingest benchmark.
+    const nodeOpts = benchNodeOptions();
+    const cmd = daemonCommand(repoRoot(), ['--config', config, '--node', 'rr', '--no-fib', '--socket', topo.file('rr.ctl'), '--port', '179'], nodeOpts);
+    const proc = topo.spawn(ns, cmd.command, cmd.args);
     let log = '';
     const keep = (d: Buffer): void => {
       log = (log + d.toString()).slice(-2000);
@@ -172,7 +173,7 @@ export const ours: Reflector = {
     if (proc.exitCode !== null || proc.signalCode !== null) {
       throw new Error(`our daemon exited (${proc.exitCode ?? proc.signalCode}): ${log.trim()}`);
     }
-    return { pid: proc.pid!, close: () => undefined };
+    return { pid: proc.pid!, close: () => stopForProfiles(proc, nodeOpts) };
   },
 };
 
