@@ -1,7 +1,7 @@
 // Starting and stopping everything bgpd/control serves, in one call for bgpd/main.ts: the control
 // socket (bird.ctl), optionally a second one with only IPv6 peers (bird6.ctl, where calicoctl looks
 // for them when a bird6 process runs), and the metrics endpoint. prom-client (metrics.ts) is loaded
-// only when an endpoint is asked for: it costs ~10 MB resident and its process collectors sample the
+// only when an endpoint is asked for: it costs ~5 MB resident and its process collectors sample the
 // event loop, for nothing when nobody scrapes.
 import type { ControlMetrics, MetricsEndpoint } from './metrics.js';
 import { ControlServer, type ControlLog } from './server.js';
