@@ -283,7 +283,11 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const daemon = await run(args);
+  // A daemon runs until it is told to stop, even when nothing holds the event loop yet (no peer, and
+  // the control socket taken): a reload may bring peers, and the service manager expects it up.
+  const alive = setInterval(() => {}, 1 << 30);
   const shutdown = (): void => {
+    clearInterval(alive);
     void daemon.stop().finally(() => process.exit(0));
   };
   process.on('SIGTERM', shutdown);
