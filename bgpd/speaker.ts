@@ -80,8 +80,21 @@ export class Speaker {
     this.#opts = opts;
   }
 
-  /** Bring sessions and listeners in line with a model; unchanged sessions are left alone. */
-  async apply(model: NodeModel): Promise<void> {
+  /**
+   * Bring sessions and listeners in line with a model; unchanged sessions are left alone. Calls run
+   * one after another in the order made: an apply waits on listeners (and the first on the warm-up),
+   * and one overtaking another would let the older model win — a BGPPeer deleted while the previous
+   * change was still binding its listener came back.
+   */
+  apply(model: NodeModel): Promise<void> {
+    const run = this.#applied.then(() => this.#apply(model));
+    this.#applied = run.catch(() => undefined);
+    return run;
+  }
+
+  #applied: Promise<unknown> = Promise.resolve();
+
+  async #apply(model: NodeModel): Promise<void> {
     const oldModel = this.#model;
     const first = this.#startedAt === 0;
     if (first) this.#startedAt = Date.now();

@@ -141,9 +141,16 @@ export class Listener {
     return this.#servers.length > 0;
   }
 
+  /**
+   * Stop listening. Connections already accepted belong to their sessions and are not waited for:
+   * net.Server#close calls back only once every one has ended, so a session established on an
+   * accepted connection would hold its own removal (the last BGPPeer deleted) forever.
+   */
   async close(): Promise<void> {
     const servers = this.#servers;
     this.#servers = [];
-    await Promise.all(servers.map((s) => new Promise<void>((r) => s.server.close(() => r()))));
+    for (const s of servers) s.server.close();
+    // The listening sockets are closed at once; their handles go on the next turn.
+    await new Promise((r) => setImmediate(r));
   }
 }
