@@ -2,17 +2,7 @@
 // bytes another, through growth, deletions in the middle of probe runs and arena compaction.
 import { describe, expect, it } from 'vitest';
 import { AttrTable, type Attr } from '../../bgpd/rib/index.js';
-
-/** A small deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from './helpers.js';
 
 describe('AttrTable byte keys', () => {
   it('finds what was interned and nothing else, through churn and compaction', () => {

@@ -3,38 +3,14 @@
 // kind, next hops shared and not — must hold the same table, the same best paths and the same
 // counts, and ingest must take the plain UPDATEs itself (else the test would prove nothing).
 import { describe, expect, it } from 'vitest';
-import { Rib, type RibPeerConfig, type RibRouteView } from '../../bgpd/rib/index.js';
+import { Rib, type RibRouteView } from '../../bgpd/rib/index.js';
+import { US, idle, peerCfg, rng } from './helpers.js';
 import type { Policy, PolicyRoute } from '../../bgpd/policy/types.js';
 import { AFI, decodeMessage, encodeMessage, prefixList, type CodecContext, type PathAttributes, type UpdateMessage } from '../../bgpd/wire/index.js';
 
 const CTX: CodecContext = { as4: true, addPath: { ipv4: false, ipv6: false }, extendedMessage: false };
-const US = 65000;
 const RID = 0x0a000001;
 const CLUSTER = 0x0a0000fe;
-
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const peerCfg = (name: string, o: Partial<RibPeerConfig>): RibPeerConfig => ({
-  name,
-  peerAddress: name,
-  localAs: US,
-  peerAs: 65001,
-  family: 4,
-  rrClient: false,
-  nextHop: 'auto',
-  numAllowedLocalAS: 0,
-  filters: [],
-  maxPrefixes: 1_000_000,
-  ...o,
-});
 
 /** Accepts all but 10.0.7.0/24 on import, so filtered routes are compared too. */
 const policy: Policy = {
@@ -52,11 +28,6 @@ function newRib(): Rib {
   rib.addPeer(peerCfg('ibgp', { peerAs: US, rrClient: true, numAllowedLocalAS: 1 }));
   return rib;
 }
-
-const idle = async (rib: Rib): Promise<void> => {
-  for (let i = 0; i < 10_000 && !rib.idle; i++) await new Promise((r) => setImmediate(r));
-  expect(rib.idle).toBe(true);
-};
 
 /** The UPDATE body of a message as it came off the wire (header stripped). */
 const body = (u: UpdateMessage): Buffer => encodeMessage(u, CTX).subarray(19);

@@ -5,12 +5,12 @@
 // backpressure and drain, End-of-RIB after the dump, route refresh with BoRR/EoRR, update groups),
 // next hop and AS path rules, loops, max-prefix, this node's routes and policy reloads.
 import { describe, expect, it } from 'vitest';
-import { Rib, type BestChange, type PeerLink, type RibPeerConfig } from '../../bgpd/rib/index.js';
+import { Rib, type BestChange, type PeerLink } from '../../bgpd/rib/index.js';
+import { US, idle, peerCfg } from './helpers.js';
 import type { ExportFilter, Policy, PolicyRoute } from '../../bgpd/policy/types.js';
 import { AFI, SAFI, decodeMessage, encodeMessage, endOfRib, isEndOfRib, prefixList, prefixListToStrings, type CodecContext, type PathAttributes, type UpdateMessage } from '../../bgpd/wire/index.js';
 
 const CTX: CodecContext = { as4: true, addPath: { ipv4: false, ipv6: false }, extendedMessage: false };
-const US = 65000;
 const RID = 0x0a000001; // 10.0.0.1
 
 class FakeLink implements PeerLink {
@@ -54,25 +54,6 @@ class FakeLink implements PeerLink {
     return this.updates().filter((u) => typeof u !== 'string' && isEndOfRib(u)).length;
   }
 }
-
-const peerCfg = (name: string, o: Partial<RibPeerConfig> = {}): RibPeerConfig => ({
-  name,
-  peerAddress: o.peerAddress ?? name,
-  localAs: US,
-  peerAs: 65001,
-  family: 4,
-  rrClient: false,
-  nextHop: 'auto',
-  numAllowedLocalAS: 0,
-  filters: [],
-  maxPrefixes: 1_000_000,
-  ...o,
-});
-
-const idle = async (rib: Rib): Promise<void> => {
-  for (let i = 0; i < 10_000 && !rib.idle; i++) await new Promise((r) => setImmediate(r));
-  expect(rib.idle).toBe(true);
-};
 
 const none4 = prefixList(AFI.IPv4, []);
 function announce(prefixes: string[], attrs: PathAttributes): UpdateMessage {
