@@ -337,7 +337,6 @@ export class Speaker {
     return this.#rib?.counts(session) ?? null;
   }
 
-  /** Best-path changes, batched after each decision batch. */
   /**
    * Routes other programs keep in the kernel (Felix's pod routes, static routes): this node's own,
    * like its blocks, and exported as Calico's policy says (a borrowed /32 is; pod routes inside our
@@ -408,6 +407,7 @@ export class Speaker {
     return this.#kernelRoutes.get(prefix);
   }
 
+  /** Best-path changes, batched after each decision batch. */
   onBestChange(fn: (changes: BestChange[]) => void): void {
     this.#bestListeners.push(fn);
     this.#rib?.onBestChange(fn);

@@ -6,7 +6,7 @@
 // candidate by the decision. Sets keyed by their wire bytes (the common case: IPv4 NLRI on a
 // 4-octet session) keep only those bytes; their decoded attributes are made again from the bytes
 // when a view or an export asks. Other sets keep their decoded object.
-import { asPathLength, decodeAttributes, hashBytes } from '../wire/index.js';
+import { asPathLength, decodeAttributes, hashBytes, ipv4ToString } from '../wire/index.js';
 import type { CodecContext, PathAttributes } from '../wire/types.js';
 import { grow } from './prefixes.js';
 
@@ -73,7 +73,8 @@ const BYTES = 1;
 const KEYED = 2;
 const BARE = 3;
 
-/** The decision's numbers per id, in typed arrays (no object or heap number per set). */
+/** Everything kept per id, in typed arrays (no object or heap number per set): the decision's numbers, the
+ * reference count and kind, and where a byte-table key lies in the arena. */
 class Columns {
   refs: Int32Array;
   /** FREE, or which table keys the entry (BYTES, KEYED, BARE). */
@@ -87,6 +88,11 @@ class Columns {
   neighborAs: Uint32Array;
   originatorId: Uint32Array;
   clusterListLen: Uint16Array;
+  /** Byte-table keys: where each lies in the arena, its length (an attribute list is at most
+   * 65535 octets) and its hash. */
+  keyOff: Uint32Array;
+  keyLen: Uint16Array;
+  keyHash: Int32Array;
 
   constructor(n: number) {
     this.refs = new Int32Array(n);
@@ -99,6 +105,9 @@ class Columns {
     this.neighborAs = new Uint32Array(n);
     this.originatorId = new Uint32Array(n);
     this.clusterListLen = new Uint16Array(n);
+    this.keyOff = new Uint32Array(n);
+    this.keyLen = new Uint16Array(n);
+    this.keyHash = new Int32Array(n);
   }
 
   ensure(id: number): void {
@@ -114,11 +123,13 @@ class Columns {
     this.neighborAs = grow(this.neighborAs, cap);
     this.originatorId = grow(this.originatorId, cap);
     this.clusterListLen = grow(this.clusterListLen, cap);
+    this.keyOff = grow(this.keyOff, cap);
+    this.keyLen = grow(this.keyLen, cap);
+    this.keyHash = grow(this.keyHash, cap);
   }
 
-  /** The numbers of a decoded attribute set. */
+  /** The numbers of a decoded attribute set (for an id the columns already hold: see ensure). */
   setFrom(id: number, a: PathAttributes): void {
-    this.ensure(id);
     const path = a.asPath ?? [];
     const first = path[0];
     this.flags[id] = (a.localPref !== undefined ? HAS_LOCAL_PREF : 0) | (a.originatorId !== undefined ? HAS_ORIGINATOR : 0);
@@ -133,7 +144,6 @@ class Columns {
 
   /** The numbers a walk over the wire bytes found. */
   setScanned(id: number, s: ScannedAttrs): void {
-    this.ensure(id);
     this.flags[id] = (s.hasLocalPref ? HAS_LOCAL_PREF : 0) | (s.hasOriginatorId ? HAS_ORIGINATOR : 0);
     this.origin[id] = s.origin;
     this.localPref[id] = s.localPref;
@@ -227,8 +237,6 @@ const bigintSafe = (_k: string, v: unknown): unknown => (typeof v === 'bigint' ?
 /** How the byte table's keys are decoded again: a 4-octet session's attribute list, MP excluded. */
 const KEY_CONTEXT: CodecContext = Object.freeze({ as4: true, addPath: Object.freeze({ ipv4: false, ipv6: false }), extendedMessage: true });
 
-/** Decimal text of 0…255, made once. */
-const OCTET = Array.from({ length: 256 }, (_, i) => String(i));
 
 export class AttrTable {
   /** The entries, by id: the decision's numbers, reference counts and kinds. */
@@ -255,19 +263,12 @@ export class AttrTable {
   #arenaUsed = 0;
   /** Bytes of released keys still in the arena. */
   #arenaDead = 0;
-  #kOff: Uint32Array;
-  /** The attribute list of an UPDATE is at most 65535 octets. */
-  #kLen: Uint16Array;
-  #kHash: Int32Array;
   #slots = new Int32Array(1024);
   #slotsUsed = 0;
 
   /** Columns for `capacity` ids before they first grow (address space only until written). */
   constructor(capacity = 1024) {
     this.cols = new Columns(capacity);
-    this.#kOff = new Uint32Array(capacity);
-    this.#kLen = new Uint16Array(capacity);
-    this.#kHash = new Int32Array(capacity);
   }
 
   get size(): number {
@@ -302,7 +303,7 @@ export class AttrTable {
     if (hops === undefined) {
       if (this.#hops4.size >= HOPS_MEMO) this.#hops4.clear();
       const n = s.nextHop;
-      hops = this.#hopsOf(`${OCTET[n >>> 24]}.${OCTET[(n >>> 16) & 255]}.${OCTET[(n >>> 8) & 255]}.${OCTET[n & 255]}`);
+      hops = this.#hopsOf(ipv4ToString(n));
       this.#hops4.set(n, hops);
     }
     const id = this.#makeKeyed(buf, s.aStart, s.aEnd, s.hash, slot, hops);
@@ -317,7 +318,7 @@ export class AttrTable {
     for (let s = h & mask; ; s = (s + 1) & mask) {
       const id = slots[s];
       if (id === 0) return s;
-      if (this.#kHash[id] === h && this.#sameKey(id, buf, start, end)) return -id;
+      if (this.cols.keyHash[id] === h && this.#sameKey(id, buf, start, end)) return -id;
     }
   }
 
@@ -335,21 +336,15 @@ export class AttrTable {
   /** A new entry of the byte table under a copy of buf[start, end), put in hash slot `s`. */
   #makeKeyed(buf: Buffer, start: number, end: number, h: number, s: number, hops: Hops): number {
     const id = this.#newId(BYTES, hops);
-    if (id >= this.#kOff.length) {
-      const cap = Math.max(id + 1, this.#kOff.length * 2);
-      this.#kOff = grow(this.#kOff, cap);
-      this.#kLen = grow(this.#kLen, cap);
-      this.#kHash = grow(this.#kHash, cap);
-    }
     const n = end - start;
     if (this.#arenaUsed + n > this.#arena.length) this.#compact(n);
     const arena = this.#arena;
     const at = this.#arenaUsed;
     // Keys are a few dozen octets: a loop beats Buffer#copy's fixed cost.
     for (let i = 0; i < n; i++) arena[at + i] = buf[start + i];
-    this.#kOff[id] = at;
-    this.#kLen[id] = n;
-    this.#kHash[id] = h;
+    this.cols.keyOff[id] = at;
+    this.cols.keyLen[id] = n;
+    this.cols.keyHash[id] = h;
     this.#arenaUsed += n;
     this.#slots[s] = id;
     if (++this.#slotsUsed * 2 > this.#slots.length) this.#rehash(this.#slots.length * 2);
@@ -360,8 +355,8 @@ export class AttrTable {
   attrsOf(id: number): PathAttributes {
     const stored = this.#stored.get(id);
     if (stored) return stored.attrs;
-    const off = this.#kOff[id];
-    const attrs = decodeAttributes(this.#arena, off, off + this.#kLen[id], KEY_CONTEXT).attrs;
+    const off = this.cols.keyOff[id];
+    const attrs = decodeAttributes(this.#arena, off, off + this.cols.keyLen[id], KEY_CONTEXT).attrs;
     const hop = this.#hopsById[id]?.nextHops[0];
     // One next hop text for every set that has it.
     if (hop !== undefined && attrs.nextHop === hop) attrs.nextHop = hop;
@@ -378,9 +373,9 @@ export class AttrTable {
 
   #sameKey(id: number, buf: Buffer, start: number, end: number): boolean {
     const n = end - start;
-    if (this.#kLen[id] !== n) return false;
+    if (this.cols.keyLen[id] !== n) return false;
     const arena = this.#arena;
-    const off = this.#kOff[id];
+    const off = this.cols.keyOff[id];
     for (let i = 0; i < n; i++) if (arena[off + i] !== buf[start + i]) return false;
     return true;
   }
@@ -392,7 +387,7 @@ export class AttrTable {
     for (let i = 0; i < old.length; i++) {
       const id = old[i];
       if (id === 0) continue;
-      let s = this.#kHash[id] & mask;
+      let s = this.cols.keyHash[id] & mask;
       while (slots[s] !== 0) s = (s + 1) & mask;
       slots[s] = id;
     }
@@ -423,10 +418,10 @@ export class AttrTable {
     for (let i = 0; i < slots.length; i++) {
       const id = slots[i];
       if (id === 0) continue;
-      const off = this.#kOff[id];
-      const len = this.#kLen[id];
+      const off = this.cols.keyOff[id];
+      const len = this.cols.keyLen[id];
       old.copy(arena, at, off, off + len);
-      this.#kOff[id] = at;
+      this.cols.keyOff[id] = at;
       at += len;
     }
     this.#arena = arena;
@@ -438,21 +433,21 @@ export class AttrTable {
   #unslot(id: number): void {
     const slots = this.#slots;
     const mask = slots.length - 1;
-    let hole = this.#kHash[id] & mask;
+    let hole = this.cols.keyHash[id] & mask;
     while (slots[hole] !== id) hole = (hole + 1) & mask;
     // Later entries of the probe run move back into the hole unless their home slot lies
     // cyclically in (hole, j]: then the hole does not sit on their probe path.
     for (let j = (hole + 1) & mask; ; j = (j + 1) & mask) {
       const other = slots[j];
       if (other === 0) break;
-      const home = this.#kHash[other] & mask;
+      const home = this.cols.keyHash[other] & mask;
       if (hole <= j ? home > hole && home <= j : home > hole || home <= j) continue;
       slots[hole] = other;
       hole = j;
     }
     slots[hole] = 0;
     this.#slotsUsed--;
-    this.#arenaDead += this.#kLen[id];
+    this.#arenaDead += this.cols.keyLen[id];
   }
 
   /**

@@ -98,7 +98,7 @@ export class Rib {
   #kernelIface = new Map<number, string | null>();
 
   // Loc-RIB
-  /** The best path's peer slot + 1 per pid (0: none), so fresh memory means "no route". */
+  /** The best path's peer slot + 1 per pid (0: none), so fresh memory means "no route"; see #bestSlot. */
   #best: Int32Array;
   #bestAttr: Int32Array;
   #ecmp = new Map<number, number[]>();
@@ -420,26 +420,14 @@ export class Rib {
     const s = this.#scan;
     if (!scanUpdate(buf, start, end, p ? p.cfg.localAs : 0, this.#o.clusterId ?? -1, s)) return false;
     if (!p) return true;
-    const t = this.prefixes;
-    for (let o = s.wStart; o < s.wEnd; ) {
-      const len = buf[o];
-      const pid = t.findV4(v4PrefixAt(buf, o), len);
-      if (pid >= 0) this.#withdraw(p, pid);
-      o += 1 + ((len + 7) >> 3);
-    }
+    this.#withdrawField(p, buf, s.wStart, s.wEnd);
     if (s.nlriCount > 0) {
-      // The checks of loops(), on the walk's numbers.
-      const loops = s.localAsCount > p.cfg.numAllowedLocalAS || (p.ibgp && ((s.hasOriginatorId && s.originatorId === this.#o.routerId >>> 0) || s.clusterHit));
-      const attr = loops ? 0 : this.attrs.internScanned(buf, s);
-      const now = attr ? this.#tick() : 0;
-      for (let o = s.nStart; o < s.nEnd; ) {
-        const len = buf[o];
-        if (attr) this.#set(p, t.internV4(v4PrefixAt(buf, o), len), attr, now);
-        else {
-          const pid = t.findV4(v4PrefixAt(buf, o), len);
-          if (pid >= 0) this.#withdraw(p, pid);
-        }
-        o += 1 + ((len + 7) >> 3);
+      if (this.#looped(p, s.localAsCount, s.hasOriginatorId ? s.originatorId : undefined, s.clusterHit)) this.#withdrawField(p, buf, s.nStart, s.nEnd);
+      else {
+        const attr = this.attrs.internScanned(buf, s);
+        const now = this.#tick();
+        const t = this.prefixes;
+        for (let o = s.nStart; o < s.nEnd; o += 1 + ((buf[o] + 7) >> 3)) this.#set(p, t.internV4(v4PrefixAt(buf, o), buf[o]), attr, now);
       }
     }
     this.#schedule();
@@ -456,13 +444,17 @@ export class Rib {
   loops(p: RibPeer, a: PathAttributes): boolean {
     let mine = 0;
     for (const seg of a.asPath ?? []) for (const asn of seg.asns) if (asn === p.cfg.localAs) mine++;
-    if (mine > p.cfg.numAllowedLocalAS) return true;
-    if (p.ibgp) {
-      if (a.originatorId !== undefined && a.originatorId >>> 0 === this.#o.routerId >>> 0) return true;
-      const cid = this.#o.clusterId;
-      if (cid !== null && a.clusterList?.includes(cid)) return true;
-    }
-    return false;
+    const cid = this.#o.clusterId;
+    return this.#looped(p, mine, a.originatorId, cid !== null && (a.clusterList?.includes(cid) ?? false));
+  }
+
+  /**
+   * loops() on what a path says of itself: how often our AS is in its AS_PATH, its ORIGINATOR_ID, and
+   * whether its CLUSTER_LIST holds our cluster id (the last two count on iBGP sessions only).
+   */
+  #looped(p: RibPeer, localAsCount: number, originatorId: number | undefined, clusterHit: boolean): boolean {
+    if (localAsCount > p.cfg.numAllowedLocalAS) return true;
+    return p.ibgp && ((originatorId !== undefined && originatorId >>> 0 === this.#o.routerId >>> 0) || clusterHit);
   }
 
   #withdrawList(p: RibPeer, list: PrefixList): void {
@@ -477,6 +469,15 @@ export class Rib {
         const pid = t.internV6(list.addrs, 4 * i, list.lens[i], true);
         if (pid >= 0) this.#withdraw(p, pid);
       }
+    }
+  }
+
+  /** #withdrawList for a field of IPv4 prefixes buf[from, to) as received (checked by scanUpdate). */
+  #withdrawField(p: RibPeer, buf: Buffer, from: number, to: number): void {
+    const t = this.prefixes;
+    for (let o = from; o < to; o += 1 + ((buf[o] + 7) >> 3)) {
+      const pid = t.findV4(v4PrefixAt(buf, o), buf[o]);
+      if (pid >= 0) this.#withdraw(p, pid);
     }
   }
 
@@ -568,6 +569,11 @@ export class Rib {
 
   // ---- decision ----
 
+  /** The peer slot of a prefix's best path, or -1 when it has none. */
+  #bestSlot(pid: number): number {
+    return this.#best[pid] - 1;
+  }
+
   #markDirty(pid: number): void {
     if (this.#dirty[pid]) return;
     this.#dirty[pid] = 1;
@@ -631,7 +637,7 @@ export class Rib {
       const p = cands[i];
       if (p !== best && mergeable(p.candidate, best!.candidate)) (multi ??= [best!.slot]).push(p.slot);
     }
-    const prev = this.#best[pid] - 1;
+    const prev = this.#bestSlot(pid);
     const slot = best ? best.slot : -1;
     const attrId = best ? best.candidate.attr.id : 0;
     const prevMulti = this.#ecmp.get(pid);
@@ -659,7 +665,7 @@ export class Rib {
   }
 
   #change(pid: number): BestChange {
-    const slot = this.#best[pid] - 1;
+    const slot = this.#bestSlot(pid);
     const p = slot >= 0 ? this.#peers[slot] : null;
     return { prefix: this.prefixes.text(pid), afi: this.prefixes.afi[pid] as 1 | 2, nextHops: p && !p.local ? this.nextHopsOf(pid) : [], session: p && !p.local ? p.cfg.name : null };
   }
@@ -672,7 +678,8 @@ export class Rib {
     const v6 = this.prefixes.afi[pid] === AFI.IPv6;
     const ecmp = this.#ecmp.get(pid);
     if (!ecmp) {
-      const p = this.#best[pid] > 0 ? this.#peers[this.#best[pid] - 1] : null;
+      const slot = this.#bestSlot(pid);
+      const p = slot >= 0 ? this.#peers[slot] : null;
       const id = p && !p.local ? p.attrAt(pid) : 0;
       if (id === 0) return [];
       const a = this.attrs.get(id);
@@ -727,8 +734,9 @@ export class Rib {
       const afi = p.afi;
       for (let pid = p.dumpAt; pid < end; pid++) {
         if (this.prefixes.afi[pid] !== afi) continue;
-        if (this.#best[pid] > 0 || p.outAt(pid) !== 0) {
-          if (this.#best[pid] - 1 === p.slot && p.outAt(pid) === 0) continue;
+        const best = this.#bestSlot(pid);
+        if (best >= 0 || p.outAt(pid) !== 0) {
+          if (best === p.slot && p.outAt(pid) === 0) continue;
           p.enqueue(pid);
         }
       }
@@ -795,7 +803,7 @@ export class Rib {
 
   /** The outgoing attribute id the peer should have for a prefix (0: nothing). */
   #desired(p: RibPeer, g: Group, pid: number): number {
-    const slot = this.#best[pid] - 1;
+    const slot = this.#bestSlot(pid);
     if (slot < 0 || slot === p.slot || this.prefixes.afi[pid] !== p.afi) return 0;
     const src = this.#peers[slot];
     if (!src || !p.exportFilter) return 0;
@@ -842,7 +850,7 @@ export class Rib {
 
   /** Every path of a prefix that import accepted, best first, then its multipath partners. */
   #pathsOf(pid: number, out: RibRouteView[]): void {
-    const best = this.#best[pid] - 1;
+    const best = this.#bestSlot(pid);
     const ecmp = this.#ecmp.get(pid);
     const order: RibPeer[] = [];
     for (const p of this.#active) {
@@ -896,8 +904,9 @@ export class Rib {
   /** Best path's slot name for a prefix ('' for this node's own, null for none), for tests. */
   bestOf(prefix: string): { session: string | null; nextHops: string[]; ecmp: number } | null {
     const pid = this.pidOf(prefix);
-    if (pid < 0 || this.#best[pid] === 0) return null;
-    const p = this.#peers[this.#best[pid] - 1]!;
+    const slot = pid < 0 ? -1 : this.#bestSlot(pid);
+    if (slot < 0) return null;
+    const p = this.#peers[slot]!;
     return { session: p.local ? null : p.cfg.name, nextHops: this.nextHopsOf(pid), ecmp: this.#ecmp.get(pid)?.length ?? 1 };
   }
 
